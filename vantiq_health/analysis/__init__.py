@@ -1,0 +1,1 @@
+"""Pure functions from Kubernetes objects to findings: no I/O, no pytest."""

@@ -1,0 +1,145 @@
+"""Small readers of Kubernetes objects shared by the analyses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+Obj = dict[str, Any]
+
+_FIELD_CONTAINER = re.compile(r"spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]+)\}")
+
+
+def name(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("name", ""))
+
+
+def namespace(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("namespace", ""))
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def ago(then: datetime, now: datetime) -> str:
+    """'3h12m ago' — how operators read ages."""
+    seconds = int((now - then).total_seconds())
+    if seconds < 0:
+        return "in the future"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h ago"
+    if hours:
+        return f"{hours}h{minutes}m ago"
+    return f"{minutes}m{secs}s ago" if minutes else f"{secs}s ago"
+
+
+def container_statuses(pod: Obj, *, init: bool = True) -> Iterator[tuple[Obj, bool]]:
+    """(status, is_init) for every container of a pod, init containers first."""
+    status = pod.get("status") or {}
+    if init:
+        for cs in status.get("initContainerStatuses") or []:
+            yield cs, True
+    for cs in status.get("containerStatuses") or []:
+        yield cs, False
+
+
+def containers(spec: Obj) -> Iterator[Obj]:
+    yield from spec.get("initContainers") or []
+    yield from spec.get("containers") or []
+
+
+def owner(pod: Obj) -> tuple[str, str] | None:
+    """The controller a pod belongs to, as (kind, name): Deployments through their ReplicaSet."""
+    meta = pod.get("metadata") or {}
+    for ref in meta.get("ownerReferences") or []:
+        if not ref.get("controller", True):
+            continue
+        kind, owner_name = ref.get("kind", ""), ref.get("name", "")
+        if kind == "ReplicaSet":
+            template_hash = (meta.get("labels") or {}).get("pod-template-hash")
+            if template_hash and owner_name.endswith(f"-{template_hash}"):
+                return "Deployment", owner_name.removesuffix(f"-{template_hash}")
+        return kind, owner_name
+    return None
+
+
+SHORT_KIND = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "ReplicaSet": "rs"}
+
+
+def restart_command(pod: Obj) -> str:
+    """The command that restarts a pod the way its controller wants it."""
+    ns, pod_name = namespace(pod), name(pod)
+    found = owner(pod)
+    if found and found[0] in ("Deployment", "StatefulSet", "DaemonSet"):
+        return f"kubectl rollout restart {SHORT_KIND[found[0]]}/{found[1]} -n {ns}"
+    return f"kubectl delete pod {pod_name} -n {ns}  # no controller restarts it for you: recreate it"
+
+
+def edit_command(pod: Obj) -> str:
+    found = owner(pod)
+    if found and found[0] in SHORT_KIND:
+        return f"kubectl edit {SHORT_KIND[found[0]]} {found[1]} -n {namespace(pod)}"
+    return f"kubectl edit pod {name(pod)} -n {namespace(pod)}"
+
+
+def event_container(event: Obj) -> str | None:
+    field_path = (event.get("involvedObject") or {}).get("fieldPath") or ""
+    match = _FIELD_CONTAINER.search(field_path)
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class PodSpecSource:
+    """A pod spec and who runs it: a pod, or a CronJob's template (a pod to be)."""
+
+    spec: Obj
+    label: str  # "pod vantiq-0" or "cronjob mongobackup"
+    pod: Obj | None
+
+
+def pod_spec_sources(pods: list[Obj], cronjobs: list[Obj]) -> list[PodSpecSource]:
+    found = [PodSpecSource(p.get("spec") or {}, f"pod {name(p)}", p) for p in pods]
+    for cj in cronjobs:
+        template = ((cj.get("spec") or {}).get("jobTemplate") or {}).get("spec", {}).get("template", {})
+        if template.get("spec"):
+            found.append(PodSpecSource(template["spec"], f"cronjob {name(cj)}", None))
+    return found
+
+
+def last_write(obj: Obj) -> datetime | None:
+    """When an object was last written, from metadata.managedFields (None without them)."""
+    times = [parse_time(f.get("time")) for f in (obj.get("metadata") or {}).get("managedFields") or []]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def label_selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
+    """matchLabels and matchExpressions, as the API server applies them."""
+    if not selector:
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True

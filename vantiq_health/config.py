@@ -1,0 +1,128 @@
+"""The suite's configuration: component names, thresholds and expectations.
+
+Every name and threshold the checks use comes from here, with the catalog's
+defaults. Real installations rename things (the MongoDB headless service
+`vantiq-<ns>-mongodb`, an org namespace called `internal`), so names can be
+overridden for all namespaces (`[names]`) or for one (`[namespaces.NS]`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_NAMES: dict[str, str] = {
+    # installation namespace
+    "vantiq": "vantiq",
+    "mongodb": "mongodb",
+    "mongodb_service": "mongodb",
+    "metrics_collector": "metrics-collector",
+    "mongobackup": "mongobackup",
+    "mongorestore": "mongorestore",
+    "userdbrestore": "userdbrestore",
+    "keycloak_secret": "keycloak",
+    "license_secret": "vantiq-license",
+    "ssl_secret": "vantiq-ssl-cert",
+    "backup_secret": "dbbackup-creds",
+    "vantiq_config": "vantiq-config",
+    "keycloak_init": "keycloak-init",
+    "bootstrap": "bootstrap",
+    # system namespace
+    "keycloak": "keycloak",
+    "grafana": "grafana",
+    "grafanadb": "grafanadb-mysql",
+    "influxdb": "influxdb",
+    "telegraf_ds": "telegraf-ds",
+    "telegraf_prom": "telegraf-prom",
+}
+
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "restart_count": 5,  # WL001: restarts above this are named ...
+    "restart_window_hours": 24,  # ... when the last one is this recent
+    "init_container_minutes": 5,  # WL003
+    "log_tail_lines": 200,  # lines read per container log
+    "cert_expiry_days": 30,  # VQ001
+    "license_expiry_days": 30,  # VQ002
+}
+
+DEFAULT_EXPECT: dict[str, Any] = {
+    "self_signed": False,  # VQ001: the installation declares a self-signed certificate
+    # WL004: workloads that must exist, by the role of the namespace
+    "installation_workloads": ["vantiq", "mongodb"],
+    "system_workloads": ["keycloak"],
+}
+
+TOP_LEVEL = {"names", "thresholds", "expect", "namespaces"}
+
+
+class ConfigError(Exception):
+    """The config file is unreadable or has a key the suite does not know."""
+
+
+@dataclass
+class Config:
+    names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_NAMES))
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    expect: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_EXPECT))
+    per_namespace: dict[str, dict[str, str]] = field(default_factory=dict)
+    path: Path | None = None
+
+    def name(self, namespace: str | None, role: str) -> str:
+        """The name of a component in a namespace, e.g. name("prod", "mongodb_service")."""
+        if namespace and role in self.per_namespace.get(namespace, {}):
+            return self.per_namespace[namespace][role]
+        return self.names[role]
+
+    def threshold(self, key: str) -> float:
+        return self.thresholds[key]
+
+
+def _validated(section: str, given: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The given keys, each known and of the default's type."""
+    if not isinstance(given, dict):
+        raise ConfigError(f"[{section}] must be a table")
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        known = ", ".join(sorted(defaults))
+        raise ConfigError(f"unknown key {section}.{unknown[0]} (known: {known})")
+    for key, value in given.items():
+        want = type(defaults[key])
+        ok = isinstance(value, int | float) if want in (int, float) else isinstance(value, want)
+        if not ok or isinstance(value, bool) is not isinstance(defaults[key], bool):
+            raise ConfigError(f"{section}.{key} must be a {want.__name__}, not {value!r}")
+    return dict(given)
+
+
+def _merge(section: str, given: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    return {**defaults, **_validated(section, given, defaults)}
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    unknown = sorted(set(raw) - TOP_LEVEL)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(TOP_LEVEL))})")
+    per_ns = raw.get("namespaces", {})
+    if not isinstance(per_ns, dict):
+        raise ConfigError(f"{path}: [namespaces] must hold one table per namespace")
+    try:
+        return Config(
+            names=_merge("names", raw.get("names", {}), DEFAULT_NAMES),
+            thresholds=_merge("thresholds", raw.get("thresholds", {}), DEFAULT_THRESHOLDS),
+            expect=_merge("expect", raw.get("expect", {}), DEFAULT_EXPECT),
+            per_namespace={
+                ns: _validated(f"namespaces.{ns}", names, DEFAULT_NAMES) for ns, names in per_ns.items()
+            },
+            path=path,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -1,0 +1,69 @@
+"""Metadata of PEM certificates and keys: what a report may say about them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+
+_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
+
+
+def _public_fingerprint(public_key: Any) -> str:
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()[:16]
+
+
+def _name(name: x509.Name) -> str:
+    return name.rfc4514_string()
+
+
+def _certificate(block: bytes) -> dict[str, Any]:
+    cert = x509.load_pem_x509_certificate(block)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        sans = san.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        sans = []
+    cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return {
+        "type": "certificate",
+        "subject": _name(cert.subject),
+        "common_name": str(cn[0].value) if cn else None,
+        "issuer": _name(cert.issuer),
+        "sans": sans,
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "self_signed": cert.issuer == cert.subject,
+        "public_key": _public_fingerprint(cert.public_key()),
+    }
+
+
+def _private_key(block: bytes) -> dict[str, Any]:
+    key = serialization.load_pem_private_key(block, password=None)
+    return {
+        "type": "private-key",
+        "algorithm": type(key).__name__.lstrip("_"),
+        "public_key": _public_fingerprint(key.public_key()),
+    }
+
+
+def describe(raw: bytes) -> list[dict[str, Any]]:
+    """One entry per PEM block, in order; unparsable blocks say why."""
+    blocks = []
+    for match in _BLOCK.finditer(raw):
+        label = match.group(1).decode()
+        try:
+            if label == "CERTIFICATE":
+                blocks.append(_certificate(match.group(0)))
+            elif label.endswith("PRIVATE KEY") and "ENCRYPTED" not in label:
+                blocks.append(_private_key(match.group(0)))
+            else:
+                blocks.append({"type": label.lower()})
+        except (ValueError, TypeError) as exc:
+            blocks.append({"type": label.lower(), "error": f"does not parse: {exc}"})
+    return blocks

@@ -1,0 +1,134 @@
+"""Setting up a run: the config, the cluster view and the namespaces to check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vantiq_health.config import Config, ConfigError, load_config
+from vantiq_health.view.base import ClusterView, SetupError, Unavailable
+
+DEFAULT_CONFIG = "vantiq-health.toml"
+
+
+@dataclass
+class RunOptions:
+    namespaces: list[str]
+    system_namespace: str | None  # None: the default
+    kubeconfig: str | None
+    context: str | None
+    snapshot: str | None
+    config: str | None
+    target_version: str | None = None
+
+
+@dataclass
+class Run:
+    """Everything a check run knows before the first check."""
+
+    config: Config
+    view: ClusterView
+    namespaces: list[str]  # installation namespaces
+    system_namespace: str
+    system_present: bool
+    namespace_note: str = ""
+    target_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def all_namespaces(self) -> list[str]:
+        """The installation namespaces and the system namespace, each once."""
+        extra = [] if self.system_namespace in self.namespaces else [self.system_namespace]
+        return self.namespaces + extra
+
+    def server_version(self) -> str:
+        try:
+            return str(self.view.version().get("gitVersion", "unknown"))
+        except Unavailable as exc:
+            return f"unknown ({exc})"
+
+
+def split_namespaces(given: list[str] | None) -> list[str]:
+    """--namespace is repeatable and takes comma lists: ["a,b", "c"] -> [a, b, c]."""
+    out: list[str] = []
+    for value in given or []:
+        out.extend(n.strip() for n in value.split(",") if n.strip() and n.strip() not in out)
+    return out
+
+
+def _config(path: str | None) -> Config:
+    if path is not None:
+        return load_config(Path(path))
+    default = Path(DEFAULT_CONFIG)
+    return load_config(default if default.is_file() else None)
+
+
+def _view(opts: RunOptions) -> tuple[ClusterView, str | None]:
+    if opts.snapshot:
+        from vantiq_health.view.snapshot import SnapshotView
+
+        return SnapshotView(Path(opts.snapshot)), None
+    from vantiq_health.view.live import LiveView, load_api_client
+
+    api, context, context_ns = load_api_client(opts.kubeconfig, opts.context)
+    view = LiveView(api, context=context)
+    view.connect()
+    return view, context_ns
+
+
+def _default_namespaces(view: ClusterView, context_ns: str | None, config: Config) -> tuple[list[str], str]:
+    if view.mode == "live":
+        ns = context_ns or "default"
+        origin = "the kubeconfig context's namespace" if context_ns else "'default' (the context sets none)"
+        return [ns], f"namespace {ns}: {origin}; pass --namespace to choose"
+    meta = getattr(view, "meta", {})
+    if meta.get("namespaces"):
+        return list(meta["namespaces"]), "namespaces: as saved in the snapshot"
+    try:
+        found = sorted(
+            {
+                s["metadata"].get("namespace", "")
+                for s in view.objects("statefulsets")
+                if s["metadata"].get("name") == config.names["vantiq"]
+            }
+        )
+    except Unavailable:
+        found = []
+    if not found:
+        raise SetupError("the snapshot does not say which namespace to check: pass --namespace NS")
+    return found, f"namespaces holding the {config.names['vantiq']} StatefulSet: {', '.join(found)}"
+
+
+def start(opts: RunOptions, default_system_namespace: str) -> Run:
+    """Build the run, or raise SetupError/ConfigError with a one-line reason."""
+    config = _config(opts.config)
+    view, context_ns = _view(opts)
+    namespaces = split_namespaces(opts.namespaces)
+    note = ""
+    if not namespaces:
+        namespaces, note = _default_namespaces(view, context_ns, config)
+    missing = [ns for ns in namespaces if view.namespace_exists(ns) is False]
+    if missing:
+        where = "the snapshot" if view.mode == "snapshot" else "the cluster"
+        raise SetupError(f"namespace {missing[0]} does not exist in {where}")
+    system = opts.system_namespace or default_system_namespace
+    system_present = view.namespace_exists(system) is not False
+    if opts.system_namespace and not system_present:
+        raise SetupError(f"system namespace {system} does not exist")
+    run = Run(config, view, namespaces, system, system_present, note, opts.target_version)
+    if not system_present:
+        run.notes.append(f"system namespace {system} not found: its checks are skipped (--system-namespace)")
+    return run
+
+
+__all__ = ["ConfigError", "Run", "RunOptions", "SetupError", "start"]
+
+
+def describe(run: Run) -> dict[str, Any]:
+    return {
+        **run.view.describe(),
+        "server_version": run.server_version(),
+        "namespaces": run.namespaces,
+        "system_namespace": run.system_namespace,
+    }

@@ -1,0 +1,223 @@
+"""What every cluster view offers, live or from a snapshot.
+
+Objects are plain JSON dicts, as kubectl's unstructured objects are: the
+official client's typed models cost ~1.3 ms per object to build (see the
+testing notes), and a snapshot is JSON anyway. Secrets come back sanitized
+(values replaced by redaction records, see `redact`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from vantiq_health import redact
+
+
+class Unavailable(Exception):
+    """The view cannot answer: no permission, not captured, not served. Checks skip."""
+
+
+class SetupError(Exception):
+    """The run cannot start: bad kubeconfig, unreachable server, bad snapshot."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    resource: str
+    group: str
+    version: str
+    kind: str
+    namespaced: bool
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+KINDS: dict[str, Kind] = {
+    k.resource: k
+    for k in (
+        Kind("pods", "", "v1", "Pod", True),
+        Kind("secrets", "", "v1", "Secret", True),
+        Kind("configmaps", "", "v1", "ConfigMap", True),
+        Kind("services", "", "v1", "Service", True),
+        Kind("endpoints", "", "v1", "Endpoints", True),
+        Kind("events", "", "v1", "Event", True),
+        Kind("persistentvolumeclaims", "", "v1", "PersistentVolumeClaim", True),
+        Kind("serviceaccounts", "", "v1", "ServiceAccount", True),
+        Kind("nodes", "", "v1", "Node", False),
+        Kind("persistentvolumes", "", "v1", "PersistentVolume", False),
+        Kind("namespaces", "", "v1", "Namespace", False),
+        Kind("statefulsets", "apps", "v1", "StatefulSet", True),
+        Kind("deployments", "apps", "v1", "Deployment", True),
+        Kind("daemonsets", "apps", "v1", "DaemonSet", True),
+        Kind("replicasets", "apps", "v1", "ReplicaSet", True),
+        Kind("cronjobs", "batch", "v1", "CronJob", True),
+        Kind("jobs", "batch", "v1", "Job", True),
+        Kind("ingresses", "networking.k8s.io", "v1", "Ingress", True),
+        Kind("storageclasses", "storage.k8s.io", "v1", "StorageClass", False),
+        Kind("leases", "coordination.k8s.io", "v1", "Lease", True),
+    )
+}
+BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS.values()}
+
+
+def kind_info(resource: str) -> Kind:
+    try:
+        return KINDS[resource]
+    except KeyError:
+        raise ValueError(f"the cluster view does not read {resource!r}") from None
+
+
+def needs(verb: str, resource: str, namespace: str | None) -> str:
+    where = f"in {namespace}" if namespace else "(cluster scope)"
+    return f"needs: {verb} {resource} {where}"
+
+
+class ClusterView:
+    """The interface; subclasses fill `_fetch`, `_fetch_logs` and the metadata."""
+
+    mode: str = ""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key_locks: dict[Any, threading.Lock] = {}
+        self._cache: dict[Any, Any] = {}
+        self._secret_bytes: dict[tuple[str, str, str], bytes] = {}
+
+    # -- what subclasses provide ------------------------------------------
+    def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
+        raise NotImplementedError
+
+    def version(self) -> dict[str, Any]:
+        """The server's /version document (gitVersion, major, minor)."""
+        raise NotImplementedError
+
+    def served_group_versions(self) -> frozenset[str] | None:
+        """The group/versions the API server serves; None when not known (offline)."""
+        raise NotImplementedError
+
+    def namespace_exists(self, namespace: str) -> bool | None:
+        """True/False, or None when the source cannot tell (no permission)."""
+        raise NotImplementedError
+
+    def now(self) -> datetime:
+        """The cluster's idea of now: the API server's clock, or the capture time."""
+        return datetime.now(UTC)
+
+    def describe(self) -> dict[str, Any]:
+        """What the report header says about the source."""
+        raise NotImplementedError
+
+    # -- shared by every source --------------------------------------------
+    def _once(self, key: Any, load: Callable[[], Any]) -> Any:
+        """Load a key once per session, whatever the number of threads asking.
+
+        A failure is remembered too, so a dead endpoint costs its timeout once.
+        """
+        with self._lock:
+            if key in self._cache:
+                return self._cached(key)
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._cache:
+                try:
+                    self._cache[key] = ("ok", load())
+                except Unavailable as exc:
+                    self._cache[key] = ("unavailable", str(exc))
+        return self._cached(key)
+
+    def _cached(self, key: Any) -> Any:
+        state, value = self._cache[key]
+        if state == "unavailable":
+            raise Unavailable(value)
+        return value
+
+    def objects(
+        self, resource: str, namespace: str | None = None, *, required: bool = True
+    ) -> list[dict[str, Any]]:
+        """Every object of a kind in a namespace (or cluster-scoped), read once.
+
+        required=False: a kind that only adds to a check (CronJob templates next
+        to pods) reads as empty when it cannot be read, instead of skipping it.
+        """
+        kind = kind_info(resource)
+        ns = namespace if kind.namespaced else None
+        try:
+            return self._once(("list", resource, ns), lambda: self._load(resource, ns))  # type: ignore[no-any-return]
+        except Unavailable:
+            if required:
+                raise
+            return []
+
+    def _load(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+        items = self._fetch(resource, namespace)
+        if resource == "secrets":
+            items = [self._sanitize_secret(s) for s in items]
+        elif resource == "configmaps":
+            items = [redact.sanitize_configmap(c) for c in items]
+        return items
+
+    def _sanitize_secret(self, secret: dict[str, Any]) -> dict[str, Any]:
+        clean, raw = redact.sanitize_secret(secret)
+        meta = clean.get("metadata", {})
+        for key, value in raw.items():
+            self._secret_bytes[(meta.get("namespace", ""), meta.get("name", ""), key)] = value
+        return clean
+
+    def get(self, resource: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        for obj in self.objects(resource, namespace):
+            if obj.get("metadata", {}).get("name") == name:
+                return obj
+        return None
+
+    def secret_bytes(self, namespace: str, name: str, key: str) -> bytes | None:
+        """A Secret's raw value, for live probes that must log in with it. Never report it."""
+        self.objects("secrets", namespace)
+        return self._secret_bytes.get((namespace, name, key))
+
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        *,
+        tail: int = 200,
+        previous: bool = False,
+    ) -> list[str]:
+        """The last lines of one container's log (fetched only when a check asks)."""
+        key = ("logs", namespace, pod, container, tail, previous)
+        return self._once(  # type: ignore[no-any-return]
+            key, lambda: self._fetch_logs(namespace, pod, container, tail, previous)
+        )
+
+    def read_logs(self) -> dict[tuple[str, str, str], list[str]]:
+        """The container logs this run has read (the longest tail of each), for --save-snapshot."""
+        logs: dict[tuple[str, str, str], list[str]] = {}
+        with self._lock:
+            for key, (state, lines) in self._cache.items():
+                if key[0] != "logs" or state != "ok" or key[5]:
+                    continue
+                if len(lines) >= len(logs.get(key[1:4], [])):
+                    logs[key[1:4]] = lines
+        return logs
+
+    def listed(self) -> list[tuple[str, str | None, list[dict[str, Any]]]]:
+        """Every list this run has read: (resource, namespace, items)."""
+        with self._lock:
+            return [
+                (k[1], k[2], value)
+                for k, (state, value) in self._cache.items()
+                if k[0] == "list" and state == "ok"
+            ]
+
+    def unavailable(self) -> list[tuple[Any, str]]:
+        with self._lock:
+            return [(k, v) for k, (state, v) in self._cache.items() if state == "unavailable"]
