@@ -134,6 +134,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"where to write the JSON summary (default {DEFAULT_JSON})",
     )
     add(
+        "--request-timeout",
+        dest="vh_request_timeout",
+        metavar="SECONDS",
+        type=float,
+        default=30.0,
+        help="read timeout of each API request (connect: 5 s); a dead server costs it once",
+    )
+    add(
         "--target-version",
         dest="vh_target_version",
         metavar="X.Y",
@@ -170,6 +178,7 @@ def pytest_configure(config: pytest.Config) -> None:
         snapshot=config.getoption("vh_snapshot"),
         config=config.getoption("vh_config"),
         target_version=config.getoption("vh_target_version"),
+        request_timeout=config.getoption("vh_request_timeout"),
     )
     try:
         config.stash[RUN_KEY] = start(opts, default_system_namespace="shared")

@@ -21,6 +21,7 @@ class RunOptions:
     snapshot: str | None
     config: str | None
     target_version: str | None = None
+    request_timeout: float = 30.0
 
 
 @dataclass
@@ -72,7 +73,7 @@ def _view(opts: RunOptions) -> tuple[ClusterView, str | None]:
     from vantiq_health.view.live import LiveView, load_api_client
 
     api, context, context_ns = load_api_client(opts.kubeconfig, opts.context)
-    view = LiveView(api, context=context)
+    view = LiveView(api, context=context, read_timeout=opts.request_timeout)
     view.connect()
     return view, context_ns
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
+import yaml
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -135,8 +136,9 @@ def load_api_client(
         raise SetupError(f"kubeconfig {path} does not exist")
     try:
         contexts, current = config.list_kube_config_contexts(config_file=path)
-    except (ConfigException, OSError, ValueError) as exc:
-        raise SetupError(f"kubeconfig {path} is not usable: {exc}") from None
+    except (ConfigException, OSError, ValueError, yaml.YAMLError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SetupError(f"kubeconfig {path} is not usable: {first}") from None
     names = [c["name"] for c in contexts]
     if context and context not in names:
         raise SetupError(
@@ -150,7 +152,7 @@ def load_api_client(
         config.load_kube_config(
             config_file=path, context=chosen["name"], client_configuration=cfg, persist_config=False
         )
-    except (ConfigException, OSError, ValueError) as exc:
+    except (ConfigException, OSError, ValueError, yaml.YAMLError) as exc:
         raise SetupError(f"kubeconfig {path}, context {chosen['name']}: {exc}") from None
     return _tuned(cfg), chosen["name"], chosen.get("context", {}).get("namespace")
 

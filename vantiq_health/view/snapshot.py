@@ -148,7 +148,7 @@ class SnapshotView(ClusterView):
     def _take_items(self, items: list[Any], item_kind: str | None, path: Path) -> None:
         spans: dict[str, set[str]] = defaultdict(set)
         for item in items:
-            if not isinstance(item, dict):
+            if not isinstance(item, dict) or not isinstance(item.get("metadata", {}), dict):
                 continue
             if item_kind and "kind" not in item:
                 item["kind"] = item_kind

@@ -1,0 +1,109 @@
+"""No secret value leaves the process; the suite never writes to the cluster; 403s become skips."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.harness import run_live, run_snapshot
+from tests.scenarios.installation import Scenario, baseline
+from tests.scenarios.kubectl import write_get_output
+from tests.scenarios.objects import b64
+from vantiq_health import helm
+
+EVERY_OUTPUT = ("-rA", "-vv", "-l", "--tb=long", "--junitxml=junit.xml", "--log-file=run.log", "--log-file-level=DEBUG")
+
+
+def _canaries(sc: Scenario) -> list[str]:
+    """Give every Secret value a unique canary, in every place a value can hide."""
+    canaries = []
+    for obj in sc.objects:
+        if obj["kind"] != "Secret" or obj.get("type") == "helm.sh/release.v1":
+            continue
+        for n, key in enumerate(sorted(obj["data"])):
+            canary = f"CANARY{len(canaries):02d}x{obj['metadata']['name']}{n}Q"
+            newline = "\n" if (obj["metadata"]["name"], key) == ("keycloak", "password") else ""
+            obj["data"][key] = b64(canary + newline)
+            canaries.append(canary)
+        # `kubectl apply` keeps the whole Secret, values included, in this annotation
+        applied = json.dumps({"kind": "Secret", "data": obj["data"]})
+        obj["metadata"].setdefault("annotations", {})["kubectl.kubernetes.io/last-applied-configuration"] = applied
+    release_canary, manifest_canary, env_canary = "CANARYhelmvalues", "CANARYrenderedsecret", "CANARYliteralenv"
+    manifest = f"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: rendered\nstringData:\n  password: {manifest_canary}\n"
+    release = {"name": "leaky", "namespace": "prod", "version": 1, "info": {"status": "deployed"},
+               "chart": {"metadata": {"name": "leaky", "version": "1.0.0"}}, "config": {"pw": release_canary}, "manifest": manifest}
+    sc.add(helm.release_secret(release))
+    sc.find("Pod", "prod", "vantiq-0")["spec"]["containers"][0]["env"].append({"name": "ADMIN_PASSWORD", "value": env_canary})
+    return [*canaries, release_canary, manifest_canary, env_canary]
+
+
+def _leaks(root: Path, canaries: list[str], skip: Path | None = None) -> list[str]:
+    needles = {c.encode() for c in canaries} | {base64.b64encode(c.encode()) for c in canaries}
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and not (skip and skip in path.parents):
+            data = path.read_bytes()
+            found.extend(f"{path.relative_to(root)}: {n.decode()}" for n in needles if n in data)
+    return found
+
+
+def test_no_secret_value_reaches_any_output_live(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    canaries = _canaries(sc)
+    run = run_live(pytester, sc, *EVERY_OUTPUT, "--save-snapshot=saved", namespaces=("prod",))
+    assert run.outcomes()[("SEC002", "prod")] == "failed"  # a failing path is exercised too
+    text = run.output()
+    assert not [c for c in canaries if c in text]
+    assert not _leaks(pytester.path, canaries)
+    assert (pytester.path / "saved" / "secrets.json").exists()
+    assert (pytester.path / "junit.xml").exists() and (pytester.path / "report.html").exists()
+
+
+def test_no_secret_value_reaches_any_output_offline(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    canaries = _canaries(sc)
+    snap = write_get_output(sc, pytester.path / "input")
+    run = run_snapshot(pytester, snap, *EVERY_OUTPUT, "--save-snapshot=saved")
+    assert run.outcomes()[("SEC002", "prod")] == "failed"
+    assert not [c for c in canaries if c in run.output()]
+    assert not _leaks(pytester.path, canaries, skip=snap)
+
+
+def test_a_saved_snapshot_gives_the_same_verdicts_offline(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    sc.find("Secret", "prod", "keycloak")["data"]["password"] = b64("pw-with-newline\n")
+    live = run_live(pytester, sc, "--save-snapshot=saved")
+    offline = run_snapshot(pytester, pytester.path / "saved")
+    assert live.outcomes() == offline.outcomes()
+    assert live.with_outcome("failed") == {("SEC002", "prod")}
+    saved = json.loads((pytester.path / "saved" / "secrets.json").read_text())
+    record = next(s for s in saved["items"] if s["metadata"]["name"] == "keycloak" and s["metadata"]["namespace"] == "prod")
+    assert record["data"]["password"]["length"] == len("pw-with-newline\n")
+    assert record["data"]["password"]["defects"] == ["trailing-newline"]
+
+
+def test_live_run_sends_no_write_request(pytester: pytest.Pytester) -> None:
+    run = run_live(pytester, baseline(), "--save-snapshot=saved")
+    methods = {method for method, _ in run.requests}
+    assert methods == {"GET"}, [r for r in run.requests if r[0] != "GET"]
+    assert len(run.requests) > 10
+
+
+def test_each_kind_is_listed_once_per_namespace(pytester: pytest.Pytester) -> None:
+    run = run_live(pytester, baseline(), namespaces=("prod",))
+    lists = [path.split("?")[0] for method, path in run.requests if "/log" not in path]
+    assert len(lists) == len(set(lists)), sorted(lists)
+
+
+def test_forbidden_list_skips_the_checks_that_need_it(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    sc.forbidden = [("list", "secrets", "prod")]
+    run = run_live(pytester, sc)
+    for check_id in ("SEC001", "SEC002", "SEC003"):
+        assert run.outcomes()[(check_id, "prod")] == "skipped"
+        assert "needs: list secrets in prod" in run.message(check_id, "prod")
+    assert run.outcomes()[("SEC001", "shared")] == "passed"
+    assert run.result.ret == 0
