@@ -219,21 +219,6 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return lines
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_metadata(metadata: dict[str, Any], config: pytest.Config) -> None:
-    run = config.stash.get(RUN_KEY, None)
-    if run is None:
-        return
-    src = run.view.describe()
-    metadata["Cluster"] = src.get("context") or "-" if src["mode"] == "live" else "snapshot"
-    metadata["Source"] = src.get("server") or src.get("snapshot")
-    metadata["Kubernetes"] = run.server_version()
-    metadata["Namespaces"] = ", ".join(run.namespaces)
-    metadata["System namespace"] = run.system_namespace
-    metadata["vantiq-health"] = __version__
-    metadata["Generated"] = datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     run = metafunc.config.stash.get(RUN_KEY, None)
     if run is None:
@@ -286,17 +271,23 @@ def pytest_runtest_makereport(
         return report
     findings = item.stash.get(FINDINGS_KEY, None)
     severity = (findings.severity if findings else None) or entry(check_id).severities[0]
-    report.user_properties.append(("severity", severity))
-    report.user_properties.append(("namespace", _namespace(item) or ""))
+
+    def prop(name: str, value: str) -> None:
+        # the call report feeds HTML and JSON; the item's list reaches JUnit (it reads the teardown report)
+        report.user_properties.append((name, value))
+        item.user_properties.append((name, value))
+
+    prop("severity", severity)
+    prop("namespace", _namespace(item) or "")
     if report.passed and findings is not None and (findings or findings.facts):
         text = findings.explain() if findings else findings.summary()
         outcome = "warning" if findings.severity == "warning" else "passed"
-        report.user_properties.append(("outcome", outcome))
+        prop("outcome", outcome)
         report.sections.append((f"vantiq-health {outcome}", text))
         _add_html_extra(report, text, "Finding" if findings else "Facts")
     elif report.failed:
         # a check that raised before reaching its verdict is a bug in the suite, not a finding
-        report.user_properties.append(("outcome", "failed" if findings is not None else "error"))
+        prop("outcome", "failed" if findings is not None else "error")
     return report
 
 
@@ -314,6 +305,28 @@ class Reporter:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.results: dict[str, dict[str, Any]] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """The cluster context in the HTML report's environment table (pytest-metadata)."""
+        try:
+            from pytest_metadata.plugin import metadata_key  # noqa: PLC0415
+        except ImportError:  # pragma: no cover
+            return
+        metadata = self.config.stash.get(metadata_key, None)
+        if metadata is None:
+            return
+        run = get_run(self.config)
+        src = run.view.describe()
+        if src["mode"] == "live":
+            metadata["Cluster"] = f"context {src['context']} at {src['server']}"
+        else:
+            metadata["Cluster"] = f"snapshot {src['snapshot']} (captured {src['captured_at']})"
+        metadata["Kubernetes"] = run.server_version()
+        metadata["Namespaces"] = ", ".join(run.namespaces)
+        metadata["System namespace"] = run.system_namespace
+        metadata["vantiq-health"] = __version__
+        metadata["Run at"] = datetime.now(UTC).isoformat(timespec="seconds")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)

@@ -175,13 +175,14 @@ def _missing_fix(kind: str, obj_name: str, key: str | None, namespace: str) -> l
 
 
 # -- SEC002 -------------------------------------------------------------------
-def _single_value_use(sources: list[PodSpecSource]) -> dict[tuple[str, str | None], list[str]]:
-    """(secret, key) consumed as environment variables -> where; key None means every key (envFrom)."""
-    uses: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+def _single_value_use(sources: list[PodSpecSource]) -> dict[tuple[str, str | None], list[tuple[str, str]]]:
+    """(secret, key) consumed as environment variables -> (where, how to restart it); key None: envFrom."""
+    uses: dict[tuple[str, str | None], list[tuple[str, str]]] = defaultdict(list)
     for source in sources:
+        restart = restart_command(source.pod) if source.pod else f"the next run of {source.label} reads the new value"
         for ref in references(source):
             if ref.kind == "Secret" and ref.how in ("env", "envFrom"):
-                uses[(ref.name, ref.key)].append(ref.where)
+                uses[(ref.name, ref.key)].append((ref.where, restart))
     return uses
 
 
@@ -216,20 +217,20 @@ def _judged_defects(key: str, record: Any, *, consumed: bool) -> list[str]:
 
 
 def _defect_finding(
-    secret: Obj, key: str, record: dict[str, Any], defects: list[str], wheres: list[str], namespace: str
+    secret: Obj, key: str, record: dict[str, Any], defects: list[str], uses: list[tuple[str, str]], namespace: str
 ) -> Finding:
     secret_name = name(secret)
     said = "; ".join(DEFECTS.get(d, d) for d in defects)
     evidence = [f"value: {record.get('length', 0)} bytes, sha256 {record.get('sha256') or '-'}…, {said}"]
-    evidence.extend(f"used by {w}" for w in sorted(set(wheres)))
+    evidence.extend(f"used by {w}" for w in sorted({where for where, _ in uses}))
     jsonpath = key.replace(".", "\\.")
     fix = [
         f"kubectl get secret {secret_name} -n {namespace} -o jsonpath='{{.data.{jsonpath}}}' | base64 -d | od -c | tail -n 3  # see the stray bytes",
         "correct the value at its source (deploy.yaml / secrets.yaml; printf '%s' VALUE | base64, not echo), regenerate and deploy the Secret",
         f"kubectl patch secret {secret_name} -n {namespace} --type merge -p "
         f"'{{\"data\":{{\"{key}\":\"'\"$(printf '%s' 'NEW-VALUE' | base64 | tr -d '\\n')\"'\"}}}}'  # or patch it in place",
-        "restart what consumes it (SEC003): kubectl rollout restart ...",
     ]
+    fix.extend(sorted({restart for _, restart in uses}) or ["restart the pods that read it (SEC003)"])
     return finding("SEC002", f"Secret {namespace}/{secret_name} key {key!r} {said}", evidence, fix)
 
 
