@@ -16,7 +16,7 @@ from tests.scenarios.kubectl import write_get_output
 
 def _assert_one_line_error(pytester: pytest.Pytester, result: pytest.RunResult, *fragments: str) -> str:
     text = "\n".join(result.outlines + result.errlines)
-    assert result.ret not in (0, 1), text
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, text
     assert "Traceback" not in text and "Error:" not in text.replace("ERROR: vantiq-health:", ""), text
     errors = [line for line in result.errlines + result.outlines if line.startswith("ERROR: vantiq-health:")]
     assert len(errors) == 1, text

@@ -131,7 +131,7 @@ def encode_release(release: Mapping[str, Any], *, gzip_it: bool = True) -> str:
     """The inverse of :func:`decode_release_payload`, as Helm writes it."""
     data = json.dumps(release, separators=(",", ":")).encode("utf-8")
     if gzip_it:
-        data = gzip.compress(data, compresslevel=9)
+        data = gzip.compress(data, compresslevel=9, mtime=0)  # Go's gzip writer leaves it 0 too
     return base64.b64encode(data).decode("ascii")
 
 

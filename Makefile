@@ -1,0 +1,31 @@
+# The two commands of the README. Both set up everything on a fresh machine.
+#   make report   the health checks: the cluster of your kubeconfig, or the bundled demo snapshot
+#   make test     the project's own tests (what .ci/run runs)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+ARGS ?=
+
+.PHONY: report test lint setup
+
+report: $(STAMP)
+	@$(PY) -m vantiq_health.report $(ARGS)
+
+test: $(STAMP) browser
+	$(PY) -m pytest tests -n 2 $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# The HTML report is tested in a real headless browser; without root the test skips.
+.PHONY: browser
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will skip"; }
