@@ -55,10 +55,26 @@ def floor(kubeconfig: Path) -> float:
     return time.perf_counter() - started
 
 
-def run_suite(kubeconfig: Path, workdir: Path, extra: list[str]) -> tuple[float, int, int]:
-    args = [sys.executable, "-m", "pytest", str(ROOT / "checks"), f"--rootdir={ROOT}", "-q", "-p", "no:cacheprovider",
-            "--kubeconfig", str(kubeconfig), "--namespace", "prod", "--results-json", str(workdir / "r.json"),
-            "--html", str(workdir / "r.html"), *extra]
+def run_suite(kubeconfig: Path, workdir: Path, extra: list[str]) -> tuple[float, int]:
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "checks"),
+        f"--rootdir={ROOT}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--namespace",
+        "prod",
+        "--results-json",
+        str(workdir / "r.json"),
+        "--html",
+        str(workdir / "r.html"),
+        *extra,
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     proc = subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=False)
@@ -66,11 +82,13 @@ def run_suite(kubeconfig: Path, workdir: Path, extra: list[str]) -> tuple[float,
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode not in (0, 1):
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
-    return elapsed, max(peak_kib, before), proc.returncode
+    return elapsed, max(peak_kib, before)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pods", type=int, default=5000)
     parser.add_argument("--namespaces", type=int, default=50)
     parser.add_argument("--xdist", default="", help="also run with pytest -n N")
@@ -81,12 +99,12 @@ def main() -> None:
         kubeconfig = fake.write_kubeconfig(work / "kubeconfig")
         floor_s = floor(kubeconfig)
         before = len(fake.requests)
-        elapsed, peak_kib, code = run_suite(kubeconfig, work, [])
+        elapsed, peak_kib, _ = run_suite(kubeconfig, work, [])
         requests = len(fake.requests) - before
         rows = [("suite (1 process)", elapsed, peak_kib, requests)]
         if opts.xdist:
             before = len(fake.requests)
-            elapsed, peak_kib, code = run_suite(kubeconfig, work, ["-n", opts.xdist])
+            elapsed, peak_kib, _code = run_suite(kubeconfig, work, ["-n", opts.xdist])
             rows.append((f"suite (-n {opts.xdist})", elapsed, peak_kib, len(fake.requests) - before))
     print(f"cluster: {len(objects)} objects, {opts.pods} extra pods in {opts.namespaces} namespaces")
     print(f"floor: raw listing of every pod: {floor_s:.2f} s")

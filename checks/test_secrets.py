@@ -13,7 +13,9 @@ from vantiq_health.plugin import check, expect
 
 
 def _sources(cluster, namespace):
-    return pod_spec_sources(cluster.objects("pods", namespace), cluster.objects("cronjobs", namespace, required=False))
+    return pod_spec_sources(
+        cluster.objects("pods", namespace), cluster.objects("cronjobs", namespace, required=False)
+    )
 
 
 @check("SEC001")
@@ -37,4 +39,6 @@ def test_pods_run_with_current_secret_values(cluster, namespace, settings):
             "capture with --show-managed-fields)"
         )
     read_at_start = {settings.name(namespace, "license_secret"), settings.name(namespace, "ssl_secret")}
-    expect(stale_values(_sources(cluster, namespace), secrets, configmaps, read_at_start, namespace), namespace)
+    expect(
+        stale_values(_sources(cluster, namespace), secrets, configmaps, read_at_start, namespace), namespace
+    )

@@ -32,8 +32,12 @@ def test_no_init_container_is_stuck(cluster, namespace, settings, now):
             return [f"(no log: {exc})"]
 
     pointers = {
-        settings.name(namespace, "bootstrap"): "the MongoDB peer finder waits on DNS: see NET001 (TCP fallback) and NET002 (cluster domain)",
-        settings.name(namespace, "keycloak_init"): "keycloak-init waits on Keycloak: see KC006 (HTTPS required from public IPs)",
+        settings.name(
+            namespace, "bootstrap"
+        ): "the MongoDB peer finder waits on DNS: see NET001 (TCP fallback) and NET002 (cluster domain)",
+        settings.name(
+            namespace, "keycloak_init"
+        ): "keycloak-init waits on Keycloak: see KC006 (HTTPS required from public IPs)",
     }
     pods = cluster.objects("pods", namespace)
     limit = settings.threshold("init_container_minutes")
@@ -44,6 +48,8 @@ def test_no_init_container_is_stuck(cluster, namespace, settings, now):
 def test_workloads_have_their_replicas_ready(cluster, run, namespace, settings):
     workloads = cluster.objects("statefulsets", namespace) + cluster.objects("deployments", namespace)
     workloads += cluster.objects("daemonsets", namespace, required=False)
-    roles = settings.expect["system_workloads" if namespace == run.system_namespace else "installation_workloads"]
+    roles = settings.expect[
+        "system_workloads" if namespace == run.system_namespace else "installation_workloads"
+    ]
     required = {role: settings.name(namespace, role) for role in roles}
     expect(unready_workloads(workloads, cluster.objects("pods", namespace), required), namespace)

@@ -57,7 +57,9 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> SuiteRun:
     return SuiteRun(result, doc, [])
 
 
-def run_live(pytester: pytest.Pytester, sc: Scenario, *args: str, namespaces: tuple[str, ...] = ("prod",)) -> SuiteRun:
+def run_live(
+    pytester: pytest.Pytester, sc: Scenario, *args: str, namespaces: tuple[str, ...] = ("prod",)
+) -> SuiteRun:
     with FakeCluster(sc.objects, logs=sc.logs, version=sc.version, forbidden=sc.forbidden) as fake:
         kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
         ns_args = [f"--namespace={ns}" for ns in namespaces]
@@ -66,6 +68,8 @@ def run_live(pytester: pytest.Pytester, sc: Scenario, *args: str, namespaces: tu
     return run
 
 
-def run_snapshot(pytester: pytest.Pytester, snapshot: Path, *args: str, namespaces: tuple[str, ...] = ("prod",)) -> SuiteRun:
+def run_snapshot(
+    pytester: pytest.Pytester, snapshot: Path, *args: str, namespaces: tuple[str, ...] = ("prod",)
+) -> SuiteRun:
     ns_args = [f"--namespace={ns}" for ns in namespaces]
     return run_suite(pytester, "--snapshot", str(snapshot), *ns_args, *args)

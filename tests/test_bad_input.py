@@ -17,7 +17,8 @@ from tests.scenarios.kubectl import write_get_output
 def _assert_one_line_error(pytester: pytest.Pytester, result: pytest.RunResult, *fragments: str) -> str:
     text = "\n".join(result.outlines + result.errlines)
     assert result.ret == pytest.ExitCode.USAGE_ERROR, text
-    assert "Traceback" not in text and "Error:" not in text.replace("ERROR: vantiq-health:", ""), text
+    assert "Traceback" not in text, text
+    assert "Error:" not in text.replace("ERROR: vantiq-health:", ""), text
     errors = [line for line in result.errlines + result.outlines if line.startswith("ERROR: vantiq-health:")]
     assert len(errors) == 1, text
     for fragment in fragments:
@@ -102,11 +103,16 @@ def test_missing_system_namespace_given_explicitly(pytester: pytest.Pytester) ->
 
 def test_default_system_namespace_absent_skips_its_checks(pytester: pytest.Pytester) -> None:
     sc = baseline()
-    sc.objects = [o for o in sc.objects if o["metadata"].get("namespace") != "shared" and o["metadata"]["name"] != "shared"]
+    sc.objects = [
+        o
+        for o in sc.objects
+        if o["metadata"].get("namespace") != "shared" and o["metadata"]["name"] != "shared"
+    ]
     run = run_live(pytester, sc)
     assert run.result.ret == 0, run.output()
     shared = {k: v for k, v in run.outcomes().items() if k[1] == "shared"}
-    assert shared and set(shared.values()) == {"skipped"}
+    assert shared
+    assert set(shared.values()) == {"skipped"}
     assert "system namespace shared does not exist" in run.message("WL001", "shared")
 
 
@@ -114,10 +120,16 @@ def test_default_system_namespace_absent_skips_its_checks(pytester: pytest.Pytes
     ("name", "text", "where"),
     [
         ("pods.json", '{\n  "kind": "List",\n  "items": [,]\n}\n', "pods.json, line 3: not valid JSON"),
-        ("nested/secrets.yaml", "kind: List\nitems:\n  - a: [b\n", "nested/secrets.yaml, line 4: not valid YAML"),
+        (
+            "nested/secrets.yaml",
+            "kind: List\nitems:\n  - a: [b\n",
+            "nested/secrets.yaml, line 4: not valid YAML",
+        ),
     ],
 )
-def test_malformed_snapshot_file_is_named_with_its_line(pytester: pytest.Pytester, name: str, text: str, where: str) -> None:
+def test_malformed_snapshot_file_is_named_with_its_line(
+    pytester: pytest.Pytester, name: str, text: str, where: str
+) -> None:
     snap = write_get_output(baseline(), pytester.path / "snap")
     (snap / name).parent.mkdir(exist_ok=True)
     (snap / name).write_text(text)
@@ -147,7 +159,15 @@ def test_unknown_config_key_is_named(pytester: pytest.Pytester) -> None:
 def test_space_separated_snapshot_path_outside_the_project(pytester: pytest.Pytester) -> None:
     """`pytest --snapshot /some/dir` must work: the options exist before pytest parses the command line."""
     snap = write_get_output(baseline(), pytester.path / "snap")
-    result = pytester.runpytest_subprocess("--snapshot", str(snap), "--namespace", "prod", "-p", "no:cacheprovider",
-                                           "--rootdir", str(Path(__file__).resolve().parents[1]),
-                                           str(Path(__file__).resolve().parents[1] / "checks"))
+    result = pytester.runpytest_subprocess(
+        "--snapshot",
+        str(snap),
+        "--namespace",
+        "prod",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(Path(__file__).resolve().parents[1]),
+        str(Path(__file__).resolve().parents[1] / "checks"),
+    )
     assert result.ret == 0, "\n".join(result.outlines + result.errlines)

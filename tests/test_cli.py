@@ -35,8 +35,19 @@ def test_help_lists_every_option_in_one_group(pytester: pytest.Pytester) -> None
     result = pytester.runpytest_subprocess("--help")
     text = "\n".join(result.outlines)
     group = text.split("vantiq-health: checks of a Vantiq installation:", 1)[1].split("\n\n", 1)[0]
-    for option in ("--namespace", "--system-namespace", "--kubeconfig", "--context", "--snapshot", "--save-snapshot",
-                   "--config", "--fail-on", "--results-json", "--request-timeout", "--target-version"):
+    for option in (
+        "--namespace",
+        "--system-namespace",
+        "--kubeconfig",
+        "--context",
+        "--snapshot",
+        "--save-snapshot",
+        "--config",
+        "--fail-on",
+        "--results-json",
+        "--request-timeout",
+        "--target-version",
+    ):
         assert option in group
 
 
@@ -44,10 +55,14 @@ def test_logs_are_read_only_for_the_container_a_check_asks_about(pytester: pytes
     variant = next(v for v in VARIANTS if v.name == "wl003-bootstrap")
     run = run_live(pytester, build(variant))
     logs = [path for _, path in run.requests if "/log" in path]
-    assert logs == ["/api/v1/namespaces/prod/pods/mongodb-2/log?container=bootstrap&previous=false&tailLines=10"], logs
+    assert logs == [
+        "/api/v1/namespaces/prod/pods/mongodb-2/log?container=bootstrap&previous=false&tailLines=10"
+    ], logs
 
 
-def test_project_tests_do_not_contact_a_cluster(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_project_tests_do_not_contact_a_cluster(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The plugin is installed for every pytest run, but acts only on runs that collect checks/."""
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
     pytester.makepyfile("def test_plain():\n    assert True\n")

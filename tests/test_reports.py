@@ -28,7 +28,8 @@ def test_results_json_follows_the_documented_schema(pytester: pytest.Pytester, s
     run = run_snapshot(pytester, sec002_snapshot)
     doc = run.doc
     assert set(doc) == {"suite_version", "generated_at", "source", "namespaces", "results"}
-    assert doc["source"]["mode"] == "snapshot" and doc["source"]["server_version"] == "v1.29.4"
+    assert doc["source"]["mode"] == "snapshot"
+    assert doc["source"]["server_version"] == "v1.29.4"
     assert doc["namespaces"] == ["prod", "shared"]
     for record in doc["results"]:
         assert set(record) == RECORD_KEYS
@@ -43,11 +44,14 @@ def test_junit_carries_id_and_severity(pytester: pytest.Pytester, sec002_snapsho
     cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
     props = {c.get("name"): {p.get("name"): p.get("value") for p in c.iter("property")} for c in cases}
     failing = props["test_credentials_have_no_copy_paste_defects[prod]"]
-    assert failing["check_id"] == "SEC002" and failing["severity"] == "error"
+    assert failing["check_id"] == "SEC002"
+    assert failing["severity"] == "error"
     assert all("check_id" in p and "severity" in p for p in props.values())
 
 
-def test_xdist_gives_the_same_results_and_one_report(pytester: pytest.Pytester, sec002_snapshot: Path) -> None:
+def test_xdist_gives_the_same_results_and_one_report(
+    pytester: pytest.Pytester, sec002_snapshot: Path
+) -> None:
     single = run_snapshot(pytester, sec002_snapshot)
     parallel = run_snapshot(pytester, sec002_snapshot, "-n", "2")
     assert parallel.outcomes() == single.outcomes()
@@ -70,21 +74,36 @@ def _chromium() -> str:
 
 def _browser(chromium: str, *args: str) -> str:
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args]
+        cmd = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            *args,
+        ]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True).stdout
 
 
 @pytest.mark.slow
-def test_html_report_renders_ids_severities_findings_and_cluster(pytester: pytest.Pytester, sec002_snapshot: Path) -> None:
+def test_html_report_renders_ids_severities_findings_and_cluster(
+    pytester: pytest.Pytester, sec002_snapshot: Path
+) -> None:
     chromium = _chromium()
     run_snapshot(pytester, sec002_snapshot)
     report = pytester.path / "report.html"
     dom = _browser(chromium, "--dump-dom", "--virtual-time-budget=3000", report.as_uri())
     assert "Vantiq health report" in dom
-    assert '<td class="col-check">SEC002</td>' in dom and '<td class="col-severity">error</td>' in dom
-    assert "ends with a newline (LF)" in dom and "kubectl rollout restart sts/vantiq -n prod" in dom
-    assert f"snapshot {sec002_snapshot}" in dom and "v1.29.4" in dom
+    assert '<td class="col-check">SEC002</td>' in dom
+    assert '<td class="col-severity">error</td>' in dom
+    assert "ends with a newline (LF)" in dom
+    assert "kubectl rollout restart sts/vantiq -n prod" in dom
+    assert f"snapshot {sec002_snapshot}" in dom
+    assert "v1.29.4" in dom
     shot = pytester.path / "report.png"
     _browser(chromium, f"--screenshot={shot}", "--window-size=1400,1000", report.as_uri())
     assert shot.stat().st_size > 10_000
@@ -92,7 +111,9 @@ def test_html_report_renders_ids_severities_findings_and_cluster(pytester: pytes
 
 def test_results_json_default_location(pytester: pytest.Pytester, sec002_snapshot: Path) -> None:
     root = Path(__file__).resolve().parents[1]
-    result = pytester.runpytest_subprocess(str(root / "checks"), f"--rootdir={root}", "--snapshot", str(sec002_snapshot))
+    result = pytester.runpytest_subprocess(
+        str(root / "checks"), f"--rootdir={root}", "--snapshot", str(sec002_snapshot)
+    )
     assert result.ret == 1
     assert json.loads((pytester.path / "reports" / "results.json").read_text())["results"]
     assert (pytester.path / "reports" / "report.html").exists()

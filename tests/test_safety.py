@@ -14,7 +14,15 @@ from tests.scenarios.kubectl import write_get_output
 from tests.scenarios.objects import b64
 from vantiq_health import helm
 
-EVERY_OUTPUT = ("-rA", "-vv", "-l", "--tb=long", "--junitxml=junit.xml", "--log-file=run.log", "--log-file-level=DEBUG")
+EVERY_OUTPUT = (
+    "-rA",
+    "-vv",
+    "-l",
+    "--tb=long",
+    "--junitxml=junit.xml",
+    "--log-file=run.log",
+    "--log-file-level=DEBUG",
+)
 
 
 def _canaries(sc: Scenario) -> list[str]:
@@ -30,13 +38,28 @@ def _canaries(sc: Scenario) -> list[str]:
             canaries.append(canary)
         # `kubectl apply` keeps the whole Secret, values included, in this annotation
         applied = json.dumps({"kind": "Secret", "data": obj["data"]})
-        obj["metadata"].setdefault("annotations", {})["kubectl.kubernetes.io/last-applied-configuration"] = applied
-    release_canary, manifest_canary, env_canary = "CANARYhelmvalues", "CANARYrenderedsecret", "CANARYliteralenv"
+        obj["metadata"].setdefault("annotations", {})["kubectl.kubernetes.io/last-applied-configuration"] = (
+            applied
+        )
+    release_canary, manifest_canary, env_canary = (
+        "CANARYhelmvalues",
+        "CANARYrenderedsecret",
+        "CANARYliteralenv",
+    )
     manifest = f"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: rendered\nstringData:\n  password: {manifest_canary}\n"
-    release = {"name": "leaky", "namespace": "prod", "version": 1, "info": {"status": "deployed"},
-               "chart": {"metadata": {"name": "leaky", "version": "1.0.0"}}, "config": {"pw": release_canary}, "manifest": manifest}
+    release = {
+        "name": "leaky",
+        "namespace": "prod",
+        "version": 1,
+        "info": {"status": "deployed"},
+        "chart": {"metadata": {"name": "leaky", "version": "1.0.0"}},
+        "config": {"pw": release_canary},
+        "manifest": manifest,
+    }
     sc.add(helm.release_secret(release))
-    sc.find("Pod", "prod", "vantiq-0")["spec"]["containers"][0]["env"].append({"name": "ADMIN_PASSWORD", "value": env_canary})
+    sc.find("Pod", "prod", "vantiq-0")["spec"]["containers"][0]["env"].append(
+        {"name": "ADMIN_PASSWORD", "value": env_canary}
+    )
     return [*canaries, release_canary, manifest_canary, env_canary]
 
 
@@ -59,7 +82,8 @@ def test_no_secret_value_reaches_any_output_live(pytester: pytest.Pytester) -> N
     assert not [c for c in canaries if c in text]
     assert not _leaks(pytester.path, canaries)
     assert (pytester.path / "saved" / "secrets.json").exists()
-    assert (pytester.path / "junit.xml").exists() and (pytester.path / "report.html").exists()
+    assert (pytester.path / "junit.xml").exists()
+    assert (pytester.path / "report.html").exists()
 
 
 def test_no_secret_value_reaches_any_output_offline(pytester: pytest.Pytester) -> None:
@@ -80,7 +104,11 @@ def test_a_saved_snapshot_gives_the_same_verdicts_offline(pytester: pytest.Pytes
     assert live.outcomes() == offline.outcomes()
     assert live.with_outcome("failed") == {("SEC002", "prod")}
     saved = json.loads((pytester.path / "saved" / "secrets.json").read_text())
-    record = next(s for s in saved["items"] if s["metadata"]["name"] == "keycloak" and s["metadata"]["namespace"] == "prod")
+    record = next(
+        s
+        for s in saved["items"]
+        if s["metadata"]["name"] == "keycloak" and s["metadata"]["namespace"] == "prod"
+    )
     assert record["data"]["password"]["length"] == len("pw-with-newline\n")
     assert record["data"]["password"]["defects"] == ["trailing-newline"]
 

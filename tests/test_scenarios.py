@@ -47,7 +47,9 @@ def test_broken_variant_fails_its_check_live(pytester: pytest.Pytester, variant:
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_broken_variant_fails_its_check_through_a_snapshot(pytester: pytest.Pytester, variant: Variant) -> None:
+def test_broken_variant_fails_its_check_through_a_snapshot(
+    pytester: pytest.Pytester, variant: Variant
+) -> None:
     snap = write_get_output(build(variant), pytester.path / "snap")
     run = run_snapshot(pytester, snap)
     _assert_verdicts(run, variant)

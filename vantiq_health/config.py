@@ -92,7 +92,9 @@ def _validated(section: str, given: Any, defaults: dict[str, Any]) -> dict[str, 
         want = type(defaults[key])
         ok = isinstance(value, int | float) if want in (int, float) else isinstance(value, want)
         if not ok or isinstance(value, bool) is not isinstance(defaults[key], bool):
-            raise ConfigError(f"{section}.{key} must be {_TYPE_NAMES.get(want, want.__name__)}, not {value!r}")
+            raise ConfigError(
+                f"{section}.{key} must be {_TYPE_NAMES.get(want, want.__name__)}, not {value!r}"
+            )
     return dict(given)
 
 

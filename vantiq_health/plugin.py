@@ -51,7 +51,8 @@ def check(check_id: str) -> Callable[[F], F]:
 
     def mark(func: F) -> F:
         func = pytest.mark.check(check_id)(func)
-        return getattr(pytest.mark, meta.component)(func)  # type: ignore[no-any-return]
+        marked: F = getattr(pytest.mark, meta.component)(func)
+        return marked
 
     return mark
 
@@ -296,7 +297,7 @@ def _add_html_extra(report: pytest.TestReport, text: str, name: str) -> None:
         from pytest_html import extras
     except ImportError:  # pragma: no cover
         return
-    report.extras = [*getattr(report, "extras", []), extras.text(text, name=name)]
+    report.extras = [*getattr(report, "extras", []), extras.text(text, name=name)]  # type: ignore[attr-defined]
 
 
 class Reporter:
@@ -310,7 +311,7 @@ class Reporter:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """The cluster context in the HTML report's environment table (pytest-metadata)."""
         try:
-            from pytest_metadata.plugin import metadata_key  # noqa: PLC0415
+            from pytest_metadata.plugin import metadata_key
         except ImportError:  # pragma: no cover
             return
         metadata = self.config.stash.get(metadata_key, None)

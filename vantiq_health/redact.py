@@ -14,7 +14,7 @@ import binascii
 import copy
 import hashlib
 import re
-from typing import Any
+from typing import Any, Literal
 
 from vantiq_health import pem
 
@@ -148,7 +148,9 @@ def sanitize_configmap(cm: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _helm_summary(obj: dict[str, Any], payload: bytes, storage: str) -> dict[str, Any] | None:
+def _helm_summary(
+    obj: dict[str, Any], payload: bytes, storage: Literal["secret", "configmap"]
+) -> dict[str, Any] | None:
     from vantiq_health import helm
 
     name = obj["metadata"].get("name", "")

@@ -144,7 +144,7 @@ def _parse_target(parts: list[str]) -> _Target | None:
     # /api/v1/namespaces/NAME[/status] is the namespace itself, not something inside it.
     if len(rest) >= 3 and rest[0] == "namespaces" and rest[2] not in ("status", "finalize"):
         namespace, rest = rest[1], rest[2:]
-    plural, name, sub = (rest + [None, None, None])[:3]
+    plural, name, sub = ([*rest, None, None, None])[:3]
     return _Target(group, version, plural, namespace, name, "/".join(rest[2:]) or sub)
 
 

@@ -158,7 +158,9 @@ def test_version_and_discovery(api: client.ApiClient) -> None:
     assert (version.major, version.minor, version.git_version) == ("1", "29", "v1.29.0")
     assert client.CoreApi(api).get_api_versions().versions == ["v1"]
     groups = {g.name: [v.version for v in g.versions] for g in client.ApisApi(api).get_api_versions().groups}
-    assert groups["batch"] == ["v1"] and groups["policy"] == ["v1"] and "apps" in groups
+    assert groups["batch"] == ["v1"]
+    assert groups["policy"] == ["v1"]
+    assert "apps" in groups
     core = client.CoreV1Api(api).get_api_resources()
     pods = next(r for r in core.resources if r.name == "pods")
     assert (core.group_version, pods.kind, pods.namespaced, "list" in pods.verbs) == ("v1", "Pod", True, True)
@@ -170,7 +172,8 @@ def test_legacy_groups_on_old_releases(tmp_path: Path) -> None:
     legacy = {"apiVersion": "batch/v1beta1", "kind": "CronJob", "metadata": {"name": "old", "namespace": "ops"}}
     with FakeCluster([legacy], version="1.24") as old, _api(old, tmp_path) as api:
         groups = {g.name: [v.version for v in g.versions] for g in client.ApisApi(api).get_api_versions().groups}
-        assert groups["batch"] == ["v1", "v1beta1"] and "v1beta1" in groups["policy"]
+        assert groups["batch"] == ["v1", "v1beta1"]
+        assert "v1beta1" in groups["policy"]
         listing = client.CustomObjectsApi(api).list_cluster_custom_object("batch", "v1beta1", "cronjobs")
         assert (listing["kind"], listing["apiVersion"], _names(listing)) == ("CronJobList", "batch/v1beta1", ["old"])
 

@@ -25,11 +25,39 @@ CAPTURED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 def _released_grafana_volume(sc: Scenario) -> None:
     """undeploy/deploy left grafana's old volume Released, in another zone than the new one."""
     pv = {
-        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": meta("pvc-ec37c469-782a-473f-a6f9-aaaaaaaaaaaa", None, sc.clock, age_days=247),
-        "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "5Gi"}, "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "vantiq-sc",
-                 "volumeMode": "Filesystem", "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "name": "grafana", "namespace": "shared", "uid": "0ld"},
-                 "csi": {"driver": "disk.csi.azure.com", "volumeHandle": "/subscriptions/x/disks/pvc-ec37c469"},
-                 "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "topology.disk.csi.azure.com/zone", "operator": "In", "values": ["japaneast-2"]}]}]}}},
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": meta("pvc-ec37c469-782a-473f-a6f9-aaaaaaaaaaaa", None, sc.clock, age_days=247),
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "capacity": {"storage": "5Gi"},
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": "vantiq-sc",
+            "volumeMode": "Filesystem",
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "name": "grafana",
+                "namespace": "shared",
+                "uid": "0ld",
+            },
+            "csi": {"driver": "disk.csi.azure.com", "volumeHandle": "/subscriptions/x/disks/pvc-ec37c469"},
+            "nodeAffinity": {
+                "required": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {
+                                    "key": "topology.disk.csi.azure.com/zone",
+                                    "operator": "In",
+                                    "values": ["japaneast-2"],
+                                }
+                            ]
+                        }
+                    ]
+                }
+            },
+        },
         "status": {"phase": "Released"},
     }
     sc.add(pv)
@@ -37,17 +65,31 @@ def _released_grafana_volume(sc: Scenario) -> None:
 
 def _telegraf_prom_on_removed_pdb(sc: Scenario) -> None:
     """telegraf-prom was last deployed before the 1.25 upgrade: its PDB is policy/v1beta1."""
-    old = [o for o in sc.objects if o["kind"] == "Secret" and o["metadata"]["name"].startswith("sh.helm.release.v1.telegraf-prom.")]
+    old = [
+        o
+        for o in sc.objects
+        if o["kind"] == "Secret" and o["metadata"]["name"].startswith("sh.helm.release.v1.telegraf-prom.")
+    ]
     for obj in old:
         sc.objects.remove(obj)
-    manifest = _manifest([("apps/v1", "Deployment", "telegraf-prom"), ("policy/v1beta1", "PodDisruptionBudget", "telegraf-prom")], "shared")
-    sc.add(_with_meta(helm.release_secret(_release("telegraf-prom", "shared", 1, "deployed", manifest)), sc.clock))
+    manifest = _manifest(
+        [
+            ("apps/v1", "Deployment", "telegraf-prom"),
+            ("policy/v1beta1", "PodDisruptionBudget", "telegraf-prom"),
+        ],
+        "shared",
+    )
+    sc.add(
+        _with_meta(
+            helm.release_secret(_release("telegraf-prom", "shared", 1, "deployed", manifest)), sc.clock
+        )
+    )
 
 
 def demo() -> Scenario:
     sc = baseline(Clock(CAPTURED))
     sc.find("Secret", "prod", "keycloak")["data"]["password"] = b64("Kc-pr0d-s3cret\n")
-    from tests.scenarios.broken import _wl003_bootstrap_stuck  # noqa: PLC0415
+    from tests.scenarios.broken import _wl003_bootstrap_stuck
 
     _wl003_bootstrap_stuck(sc)
     _released_grafana_volume(sc)

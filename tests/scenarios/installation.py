@@ -27,7 +27,11 @@ from tests.scenarios.objects import (
 )
 from vantiq_health import helm
 
-NODES = [("aks-nodepool1-0", "10.240.0.4", "10.244.0"), ("aks-nodepool1-1", "10.240.0.5", "10.244.1"), ("aks-nodepool1-2", "10.240.0.6", "10.244.2")]
+NODES = [
+    ("aks-nodepool1-0", "10.240.0.4", "10.244.0"),
+    ("aks-nodepool1-1", "10.240.0.5", "10.244.1"),
+    ("aks-nodepool1-2", "10.240.0.6", "10.244.2"),
+]
 VANTIQ_IMAGE = "vantiq/vantiq-server:1.39.7"
 DOMAIN = "vantiq.example.com"
 
@@ -58,12 +62,29 @@ def _node(name: str, ip: str, clock: Clock) -> Obj:
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": meta(name, None, clock, age_days=90, labels={"kubernetes.io/hostname": name, "topology.kubernetes.io/zone": f"japaneast-{name[-1]}"}),
+        "metadata": meta(
+            name,
+            None,
+            clock,
+            age_days=90,
+            labels={"kubernetes.io/hostname": name, "topology.kubernetes.io/zone": f"japaneast-{name[-1]}"},
+        ),
         "spec": {"podCIDR": f"10.244.{name[-1]}.0/24"},
         "status": {
             "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
-            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": clock.ago(seconds=20)}],
-            "nodeInfo": {"containerRuntimeVersion": "containerd://1.7.15", "kubeletVersion": "v1.29.4", "osImage": "Ubuntu 22.04.4 LTS"},
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "KubeletReady",
+                    "lastHeartbeatTime": clock.ago(seconds=20),
+                }
+            ],
+            "nodeInfo": {
+                "containerRuntimeVersion": "containerd://1.7.15",
+                "kubeletVersion": "v1.29.4",
+                "osImage": "Ubuntu 22.04.4 LTS",
+            },
         },
     }
 
@@ -73,57 +94,127 @@ def _lease(name: str, clock: Clock) -> Obj:
         "apiVersion": "coordination.k8s.io/v1",
         "kind": "Lease",
         "metadata": meta(name, "kube-node-lease", clock, age_days=90),
-        "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": clock.now.strftime("%Y-%m-%dT%H:%M:%S.000000Z")},
+        "spec": {
+            "holderIdentity": name,
+            "leaseDurationSeconds": 40,
+            "renewTime": clock.now.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+        },
     }
 
 
-def _statefulset_pods(sc: Scenario, name: str, ns: str, replicas: int, containers: list[Obj], init: list[Obj], volumes: list[Obj], node_offset: int = 0) -> None:
+def _statefulset_pods(
+    sc: Scenario,
+    name: str,
+    ns: str,
+    replicas: int,
+    containers: list[Obj],
+    init: list[Obj],
+    volumes: list[Obj],
+    node_offset: int = 0,
+) -> None:
     labels = {"app": name}
-    sc.add(workload("StatefulSet", name, ns, sc.clock, replicas=replicas, labels=labels, template_spec={"containers": containers, "initContainers": init, "volumes": volumes}))
+    sc.add(
+        workload(
+            "StatefulSet",
+            name,
+            ns,
+            sc.clock,
+            replicas=replicas,
+            labels=labels,
+            template_spec={"containers": containers, "initContainers": init, "volumes": volumes},
+        )
+    )
     for i in range(replicas):
         node, _, net = NODES[(i + node_offset) % len(NODES)]
         sc.add(
             pod(
-                f"{name}-{i}", ns, sc.clock,
-                containers=containers, init_containers=init, volumes=volumes,
+                f"{name}-{i}",
+                ns,
+                sc.clock,
+                containers=containers,
+                init_containers=init,
+                volumes=volumes,
                 statuses=[running(c["name"], c["image"], sc.clock) for c in containers],
                 init_statuses=[init_done(c["name"], c["image"], sc.clock) for c in init],
                 labels={**labels, "statefulset.kubernetes.io/pod-name": f"{name}-{i}"},
-                owner=owner_ref("StatefulSet", name), node=node, ip=f"{net}.{20 + i + node_offset * 10}",
+                owner=owner_ref("StatefulSet", name),
+                node=node,
+                ip=f"{net}.{20 + i + node_offset * 10}",
             )
         )
 
 
-def _deployment_pod(sc: Scenario, name: str, ns: str, containers: list[Obj], volumes: list[Obj] | None = None, node: int = 0, replicas: int = 1) -> None:
+def _deployment_pod(
+    sc: Scenario,
+    name: str,
+    ns: str,
+    containers: list[Obj],
+    volumes: list[Obj] | None = None,
+    node: int = 0,
+    replicas: int = 1,
+) -> None:
     labels = {"app": name}
     template_hash = "7fcf76474b"
-    sc.add(workload("Deployment", name, ns, sc.clock, replicas=replicas, labels=labels, template_spec={"containers": containers, "volumes": volumes or []}))
+    sc.add(
+        workload(
+            "Deployment",
+            name,
+            ns,
+            sc.clock,
+            replicas=replicas,
+            labels=labels,
+            template_spec={"containers": containers, "volumes": volumes or []},
+        )
+    )
     for i in range(replicas):
         node_name, _, net = NODES[(node + i) % len(NODES)]
         sc.add(
             pod(
-                f"{name}-{template_hash}-{'wxhqf' if i == 0 else f'x{i}abc'}", ns, sc.clock,
-                containers=containers, volumes=volumes,
+                f"{name}-{template_hash}-{'wxhqf' if i == 0 else f'x{i}abc'}",
+                ns,
+                sc.clock,
+                containers=containers,
+                volumes=volumes,
                 statuses=[running(c["name"], c["image"], sc.clock) for c in containers],
                 labels={**labels, "pod-template-hash": template_hash},
-                owner=owner_ref("ReplicaSet", f"{name}-{template_hash}"), node=node_name, ip=f"{net}.{50 + node + i}",
+                owner=owner_ref("ReplicaSet", f"{name}-{template_hash}"),
+                node=node_name,
+                ip=f"{net}.{50 + node + i}",
             )
         )
 
 
 def _prod(sc: Scenario, ns: str = "prod") -> None:
     c = sc.clock
-    keycloak_init = container("keycloak-init", "vantiq/keycloak-init:1.2", env=[env_secret("KEYCLOAK_PASSWORD", "keycloak", "password")])
+    keycloak_init = container(
+        "keycloak-init",
+        "vantiq/keycloak-init:1.2",
+        env=[env_secret("KEYCLOAK_PASSWORD", "keycloak", "password")],
+    )
     vantiq = container(
-        "vantiq", VANTIQ_IMAGE,
-        env=[env_secret("MONGO_PASSWORD", "vantiq-mongodb", "password"), env_secret("MONGO_USER", "vantiq-mongodb", "username")],
+        "vantiq",
+        VANTIQ_IMAGE,
+        env=[
+            env_secret("MONGO_PASSWORD", "vantiq-mongodb", "password"),
+            env_secret("MONGO_USER", "vantiq-mongodb", "username"),
+        ],
         volumeMounts=[
             {"name": "vantiq-license", "mountPath": "/opt/vantiq/config/license"},
             {"name": "vantiq-defaults", "mountPath": "/etc/default"},
             {"name": "vantiq-ssl-cert", "mountPath": "/opt/vantiq/config/ssl"},
         ],
-        readinessProbe={"httpGet": {"path": "/api/v1/resources/health", "port": 8080}, "initialDelaySeconds": 60, "periodSeconds": 10, "failureThreshold": 6},
-        livenessProbe={"httpGet": {"path": "/api/v1/resources/health", "port": 8080}, "initialDelaySeconds": 180, "periodSeconds": 20, "failureThreshold": 3},
+        readinessProbe={
+            "httpGet": {"path": "/api/v1/resources/health", "port": 8080},
+            "initialDelaySeconds": 60,
+            "periodSeconds": 10,
+            "failureThreshold": 6,
+        },
+        livenessProbe={
+            "httpGet": {"path": "/api/v1/resources/health", "port": 8080},
+            "initialDelaySeconds": 180,
+            "periodSeconds": 20,
+            "failureThreshold": 3,
+        },
     )
     volumes = [
         {"name": "vantiq-license", "secret": {"secretName": "vantiq-license", "defaultMode": 420}},
@@ -131,49 +222,134 @@ def _prod(sc: Scenario, ns: str = "prod") -> None:
         {"name": "vantiq-ssl-cert", "secret": {"secretName": "vantiq-ssl-cert", "defaultMode": 420}},
     ]
     _statefulset_pods(sc, "vantiq", ns, 3, [vantiq], [keycloak_init], volumes)
-    mongo = container("mongodb", "bitnami/mongodb:4.4.15", env=[env_secret("MONGODB_ROOT_PASSWORD", "vantiq-mongodb", "root-password")],
-                      volumeMounts=[{"name": "datadir", "mountPath": "/data/db"}])
-    bootstrap = container("bootstrap", "vantiq/mongodb-bootstrap:1.0", command=["/work-dir/peer-finder", "-on-start=/init/on-start.sh", "-service=mongodb"])
+    mongo = container(
+        "mongodb",
+        "bitnami/mongodb:4.4.15",
+        env=[env_secret("MONGODB_ROOT_PASSWORD", "vantiq-mongodb", "root-password")],
+        volumeMounts=[{"name": "datadir", "mountPath": "/data/db"}],
+    )
+    bootstrap = container(
+        "bootstrap",
+        "vantiq/mongodb-bootstrap:1.0",
+        command=["/work-dir/peer-finder", "-on-start=/init/on-start.sh", "-service=mongodb"],
+    )
     _statefulset_pods(sc, "mongodb", ns, 3, [mongo], [bootstrap], [], node_offset=1)
-    _deployment_pod(sc, "metrics-collector", ns, [container("metrics-collector", "vantiq/metrics-collector:1.39.7")], node=2)
+    _deployment_pod(
+        sc,
+        "metrics-collector",
+        ns,
+        [container("metrics-collector", "vantiq/metrics-collector:1.39.7")],
+        node=2,
+    )
     sc.add(
         secret("keycloak", ns, c, {"password": "Kc-pr0d-s3cret", "smtp.password": ""}),
-        secret("vantiq-mongodb", ns, c, {"username": "vantiq", "password": "M0ngo-pr0d", "root-password": "M0ngo-r00t"}),
-        secret("vantiq-license", ns, c, {"license.key": "-----BEGIN VANTIQ LICENSE-----\nbGljZW5zZQ==\n-----END VANTIQ LICENSE-----\n"}),
-        secret("vantiq-ssl-cert", ns, c, {"tls.crt": "-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n", "tls.key": "-----BEGIN PRIVATE KEY-----\nnot checked here\n-----END PRIVATE KEY-----\n"}, type_="kubernetes.io/tls"),
-        secret("dbbackup-creds", ns, c, {"credentials": "export AZURE_STORAGE_ACCOUNT=vantiqbackup\nexport AZURE_STORAGE_KEY=c3RvcmFnZWtleQ==\n"}),
+        secret(
+            "vantiq-mongodb",
+            ns,
+            c,
+            {"username": "vantiq", "password": "M0ngo-pr0d", "root-password": "M0ngo-r00t"},
+        ),
+        secret(
+            "vantiq-license",
+            ns,
+            c,
+            {"license.key": "-----BEGIN VANTIQ LICENSE-----\nbGljZW5zZQ==\n-----END VANTIQ LICENSE-----\n"},
+        ),
+        secret(
+            "vantiq-ssl-cert",
+            ns,
+            c,
+            {
+                "tls.crt": "-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n",
+                "tls.key": "-----BEGIN PRIVATE KEY-----\nnot checked here\n-----END PRIVATE KEY-----\n",
+            },
+            type_="kubernetes.io/tls",
+        ),
+        secret(
+            "dbbackup-creds",
+            ns,
+            c,
+            {
+                "credentials": "export AZURE_STORAGE_ACCOUNT=vantiqbackup\nexport AZURE_STORAGE_KEY=c3RvcmFnZWtleQ==\n"
+            },
+        ),
         configmap("vantiq-config", ns, c, {"vantiq": "VANTIQ_OPTS=-Xmx4g\n"}),
-        configmap("kube-root-ca.crt", ns, c, {"ca.crt": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"}),
+        configmap(
+            "kube-root-ca.crt",
+            ns,
+            c,
+            {"ca.crt": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"},
+        ),
     )
     for cj in ("mongobackup", "mongorestore", "userdbrestore"):
         sc.add(_cronjob(cj, ns, c, suspend=cj != "mongobackup"))
     sc.add(*_services(ns, c, [("vantiq", 8080, False), ("mongodb", 27017, True)]))
     sc.add(_ingress("vantiq", ns, c, DOMAIN, "vantiq", 8080))
-    sc.add(event(ns, c, obj_name="vantiq-0", reason="Unhealthy", type_="Warning", count=3, minutes_ago=2870,
-                 message='Readiness probe failed: Get "http://10.244.0.20:8080/api/v1/resources/health": dial tcp 10.244.0.20:8080: connect: connection refused',
-                 field_path="spec.containers{vantiq}"))
-    sc.add(event(ns, c, obj_name="mongobackup-28890000", kind="Job", reason="Completed", message="Job completed", minutes_ago=300))
+    sc.add(
+        event(
+            ns,
+            c,
+            obj_name="vantiq-0",
+            reason="Unhealthy",
+            type_="Warning",
+            count=3,
+            minutes_ago=2870,
+            message='Readiness probe failed: Get "http://10.244.0.20:8080/api/v1/resources/health": dial tcp 10.244.0.20:8080: connect: connection refused',
+            field_path="spec.containers{vantiq}",
+        )
+    )
+    sc.add(
+        event(
+            ns,
+            c,
+            obj_name="mongobackup-28890000",
+            kind="Job",
+            reason="Completed",
+            message="Job completed",
+            minutes_ago=300,
+        )
+    )
 
 
 def _cronjob(name: str, ns: str, clock: Clock, *, suspend: bool) -> Obj:
     tmpl = {
-        "containers": [container(name, "vantiq/mongo-tools:4.4", envFrom=[{"secretRef": {"name": "vantiq-mongodb"}}],
-                                 volumeMounts=[{"name": "creds", "mountPath": "/creds"}])],
+        "containers": [
+            container(
+                name,
+                "vantiq/mongo-tools:4.4",
+                envFrom=[{"secretRef": {"name": "vantiq-mongodb"}}],
+                volumeMounts=[{"name": "creds", "mountPath": "/creds"}],
+            )
+        ],
         "volumes": [{"name": "creds", "secret": {"secretName": "dbbackup-creds"}}],
         "restartPolicy": "OnFailure",
     }
     return {
-        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta(name, ns, clock),
-        "spec": {"schedule": "@daily", "suspend": suspend, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1, "concurrencyPolicy": "Forbid",
-                 "jobTemplate": {"spec": {"template": {"spec": tmpl}}}},
-        "status": {"lastScheduleTime": clock.ago(hours=5), "lastSuccessfulTime": clock.ago(hours=5)} if not suspend else {},
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": meta(name, ns, clock),
+        "spec": {
+            "schedule": "@daily",
+            "suspend": suspend,
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 1,
+            "concurrencyPolicy": "Forbid",
+            "jobTemplate": {"spec": {"template": {"spec": tmpl}}},
+        },
+        "status": {"lastScheduleTime": clock.ago(hours=5), "lastSuccessfulTime": clock.ago(hours=5)}
+        if not suspend
+        else {},
     }
 
 
 def _services(ns: str, clock: Clock, specs: list[tuple[str, int, bool]]) -> list[Obj]:
     out = []
     for name, port, headless in specs:
-        spec: Obj = {"selector": {"app": name}, "ports": [{"name": "main", "port": port, "targetPort": port, "protocol": "TCP"}], "type": "ClusterIP"}
+        spec: Obj = {
+            "selector": {"app": name},
+            "ports": [{"name": "main", "port": port, "targetPort": port, "protocol": "TCP"}],
+            "type": "ClusterIP",
+        }
         spec["clusterIP"] = "None" if headless else f"10.0.{len(name)}.{port % 250}"
         out.append({"apiVersion": "v1", "kind": "Service", "metadata": meta(name, ns, clock), "spec": spec})
     return out
@@ -181,68 +357,235 @@ def _services(ns: str, clock: Clock, specs: list[tuple[str, int, bool]]) -> list
 
 def _ingress(name: str, ns: str, clock: Clock, host: str, service: str, port: int) -> Obj:
     return {
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta(name, ns, clock),
-        "spec": {"ingressClassName": "nginx", "tls": [{"hosts": [host], "secretName": "vantiq-ssl-cert"}],
-                 "rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": service, "port": {"number": port}}}}]}}]},
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": meta(name, ns, clock),
+        "spec": {
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": [host], "secretName": "vantiq-ssl-cert"}],
+            "rules": [
+                {
+                    "host": host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": service, "port": {"number": port}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
     }
 
 
 def _shared(sc: Scenario, ns: str = "shared") -> None:
     c = sc.clock
     kc = container(
-        "keycloak", "jboss/keycloak:15.0.2",
-        env=[{"name": "DB_VENDOR", "value": "postgres"}, {"name": "DB_ADDR", "value": "keycloak-pg.postgres.database.azure.com"},
-             {"name": "DB_DATABASE", "value": "keycloak"}, {"name": "DB_USER", "value": "keycloak@keycloak-pg"},
-             env_secret("DB_PASSWORD", "keycloak-db", "password"), env_secret("KEYCLOAK_PASSWORD", "keycloak", "password")],
-        readinessProbe={"httpGet": {"path": "/auth/realms/master", "port": 8080}, "initialDelaySeconds": 30, "periodSeconds": 10, "failureThreshold": 3},
+        "keycloak",
+        "jboss/keycloak:15.0.2",
+        env=[
+            {"name": "DB_VENDOR", "value": "postgres"},
+            {"name": "DB_ADDR", "value": "keycloak-pg.postgres.database.azure.com"},
+            {"name": "DB_DATABASE", "value": "keycloak"},
+            {"name": "DB_USER", "value": "keycloak@keycloak-pg"},
+            env_secret("DB_PASSWORD", "keycloak-db", "password"),
+            env_secret("KEYCLOAK_PASSWORD", "keycloak", "password"),
+        ],
+        readinessProbe={
+            "httpGet": {"path": "/auth/realms/master", "port": 8080},
+            "initialDelaySeconds": 30,
+            "periodSeconds": 10,
+            "failureThreshold": 3,
+        },
     )
     _statefulset_pods(sc, "keycloak", ns, 3, [kc], [], [])
-    grafana = container("grafana", "grafana/grafana:8.1.8", volumeMounts=[{"name": "config", "mountPath": "/etc/grafana/grafana.ini", "subPath": "grafana.ini"}],
-                        env=[env_secret("GF_SECURITY_ADMIN_PASSWORD", "grafana", "admin-password")],
-                        readinessProbe={"httpGet": {"path": "/api/health", "port": 3000}, "periodSeconds": 10, "failureThreshold": 6, "initialDelaySeconds": 30})
-    _deployment_pod(sc, "grafana", ns, [grafana], [{"name": "config", "configMap": {"name": "grafana"}}], node=0)
-    _deployment_pod(sc, "grafanadb-mysql", ns, [container("mysql", "mysql:5.7.35", env=[env_secret("MYSQL_PASSWORD", "grafanadb-mysql", "mysql-password")])], node=0)
-    _statefulset_pods(sc, "influxdb", ns, 1, [container("influxdb", "influxdb:1.8.10", env=[env_secret("INFLUXDB_ADMIN_PASSWORD", "influxdb-auth", "influxdb-password")])], [], [])
-    _deployment_pod(sc, "telegraf-prom", ns, [container("telegraf", "telegraf:1.19", env=[env_secret("INFLUXDB_PASSWORD", "influxdb-auth", "influxdb-password")])], node=1)
-    _deployment_pod(sc, "ingress-nginx-controller", ns, [container("controller", "registry.k8s.io/ingress-nginx/controller:v1.9.6")], node=1, replicas=2)
+    grafana = container(
+        "grafana",
+        "grafana/grafana:8.1.8",
+        volumeMounts=[{"name": "config", "mountPath": "/etc/grafana/grafana.ini", "subPath": "grafana.ini"}],
+        env=[env_secret("GF_SECURITY_ADMIN_PASSWORD", "grafana", "admin-password")],
+        readinessProbe={
+            "httpGet": {"path": "/api/health", "port": 3000},
+            "periodSeconds": 10,
+            "failureThreshold": 6,
+            "initialDelaySeconds": 30,
+        },
+    )
+    _deployment_pod(
+        sc, "grafana", ns, [grafana], [{"name": "config", "configMap": {"name": "grafana"}}], node=0
+    )
+    _deployment_pod(
+        sc,
+        "grafanadb-mysql",
+        ns,
+        [
+            container(
+                "mysql",
+                "mysql:5.7.35",
+                env=[env_secret("MYSQL_PASSWORD", "grafanadb-mysql", "mysql-password")],
+            )
+        ],
+        node=0,
+    )
+    _statefulset_pods(
+        sc,
+        "influxdb",
+        ns,
+        1,
+        [
+            container(
+                "influxdb",
+                "influxdb:1.8.10",
+                env=[env_secret("INFLUXDB_ADMIN_PASSWORD", "influxdb-auth", "influxdb-password")],
+            )
+        ],
+        [],
+        [],
+    )
+    _deployment_pod(
+        sc,
+        "telegraf-prom",
+        ns,
+        [
+            container(
+                "telegraf",
+                "telegraf:1.19",
+                env=[env_secret("INFLUXDB_PASSWORD", "influxdb-auth", "influxdb-password")],
+            )
+        ],
+        node=1,
+    )
+    _deployment_pod(
+        sc,
+        "ingress-nginx-controller",
+        ns,
+        [container("controller", "registry.k8s.io/ingress-nginx/controller:v1.9.6")],
+        node=1,
+        replicas=2,
+    )
     ds_labels = {"app": "telegraf-ds"}
     sc.add(workload("DaemonSet", "telegraf-ds", ns, c, replicas=3, labels=ds_labels))
     for i, (node, _, net) in enumerate(NODES):
-        tc = container("telegraf", "telegraf:1.19", env=[env_secret("INFLUXDB_PASSWORD", "influxdb-auth", "influxdb-password")])
-        sc.add(pod(f"telegraf-ds-{'abcde'[i]}x{i}q", ns, c, containers=[tc], statuses=[running("telegraf", "telegraf:1.19", c)],
-                   labels=ds_labels, owner=owner_ref("DaemonSet", "telegraf-ds"), node=node, ip=f"{net}.90"))
+        tc = container(
+            "telegraf",
+            "telegraf:1.19",
+            env=[env_secret("INFLUXDB_PASSWORD", "influxdb-auth", "influxdb-password")],
+        )
+        sc.add(
+            pod(
+                f"telegraf-ds-{'abcde'[i]}x{i}q",
+                ns,
+                c,
+                containers=[tc],
+                statuses=[running("telegraf", "telegraf:1.19", c)],
+                labels=ds_labels,
+                owner=owner_ref("DaemonSet", "telegraf-ds"),
+                node=node,
+                ip=f"{net}.90",
+            )
+        )
     sc.add(
         secret("keycloak", ns, c, {"password": "Kc-admin-s3cret"}),
         secret("keycloak-db", ns, c, {"password": "Pg-s3cret-value"}),
         secret("grafana", ns, c, {"admin-user": "admin", "admin-password": "Gr4fana-adm1n"}),
-        secret("grafanadb-mysql", ns, c, {"mysql-password": "MySql-s3cret", "mysql-root-password": "MySql-r00t"}),
+        secret(
+            "grafanadb-mysql", ns, c, {"mysql-password": "MySql-s3cret", "mysql-root-password": "MySql-r00t"}
+        ),
         secret("influxdb-auth", ns, c, {"influxdb-user": "admin", "influxdb-password": "Infl8x-s3cret"}),
-        configmap("grafana", ns, c, {"grafana.ini": "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\nname = grafana\nuser = grafana\n"}),
-        configmap("kube-root-ca.crt", ns, c, {"ca.crt": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"}),
+        configmap(
+            "grafana",
+            ns,
+            c,
+            {
+                "grafana.ini": "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\nname = grafana\nuser = grafana\n"
+            },
+        ),
+        configmap(
+            "kube-root-ca.crt",
+            ns,
+            c,
+            {"ca.crt": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"},
+        ),
     )
-    sc.add(*_services(ns, c, [("keycloak", 8080, False), ("grafana", 3000, False), ("grafanadb-mysql", 3306, False), ("influxdb", 8086, False)]))
-    sc.add(event(ns, c, obj_name="grafana-7fcf76474b-wxhqf", reason="Pulled", message='Container image "grafana/grafana:8.1.8" already present on machine', minutes_ago=2880))
+    sc.add(
+        *_services(
+            ns,
+            c,
+            [
+                ("keycloak", 8080, False),
+                ("grafana", 3000, False),
+                ("grafanadb-mysql", 3306, False),
+                ("influxdb", 8086, False),
+            ],
+        )
+    )
+    sc.add(
+        event(
+            ns,
+            c,
+            obj_name="grafana-7fcf76474b-wxhqf",
+            reason="Pulled",
+            message='Container image "grafana/grafana:8.1.8" already present on machine',
+            minutes_ago=2880,
+        )
+    )
 
 
 def _helm_releases(sc: Scenario) -> None:
     for release, ns, manifest in (
-        ("vantiq", "prod", _manifest([("apps/v1", "StatefulSet", "vantiq"), ("batch/v1", "CronJob", "mongobackup"), ("policy/v1", "PodDisruptionBudget", "vantiq")], "prod")),
-        ("telegraf-prom", "shared", _manifest([("apps/v1", "Deployment", "telegraf-prom"), ("policy/v1", "PodDisruptionBudget", "telegraf-prom")], "shared")),
+        (
+            "vantiq",
+            "prod",
+            _manifest(
+                [
+                    ("apps/v1", "StatefulSet", "vantiq"),
+                    ("batch/v1", "CronJob", "mongobackup"),
+                    ("policy/v1", "PodDisruptionBudget", "vantiq"),
+                ],
+                "prod",
+            ),
+        ),
+        (
+            "telegraf-prom",
+            "shared",
+            _manifest(
+                [
+                    ("apps/v1", "Deployment", "telegraf-prom"),
+                    ("policy/v1", "PodDisruptionBudget", "telegraf-prom"),
+                ],
+                "shared",
+            ),
+        ),
     ):
         for revision in (1, 2):
             status = "deployed" if revision == 2 else "superseded"
-            sc.add(_with_meta(helm.release_secret(_release(release, ns, revision, status, manifest)), sc.clock))
+            sc.add(
+                _with_meta(helm.release_secret(_release(release, ns, revision, status, manifest)), sc.clock)
+            )
 
 
 def _manifest(objs: list[tuple[str, str, str]], ns: str) -> str:
-    docs = [f"---\n# Source: chart/templates/{k.lower()}.yaml\napiVersion: {gv}\nkind: {k}\nmetadata:\n  name: {n}\n  namespace: {ns}\n" for gv, k, n in objs]
+    docs = [
+        f"---\n# Source: chart/templates/{k.lower()}.yaml\napiVersion: {gv}\nkind: {k}\nmetadata:\n  name: {n}\n  namespace: {ns}\n"
+        for gv, k, n in objs
+    ]
     return "".join(docs)
 
 
 def _release(name: str, ns: str, revision: int, status: str, manifest: str, **extra: Any) -> Obj:
     return {
-        "name": name, "namespace": ns, "version": revision,
-        "info": {"status": status, "first_deployed": "2026-01-10T10:00:00Z", "last_deployed": f"2026-0{revision}-10T10:00:00Z", "description": "Upgrade complete"},
+        "name": name,
+        "namespace": ns,
+        "version": revision,
+        "info": {
+            "status": status,
+            "first_deployed": "2026-01-10T10:00:00Z",
+            "last_deployed": f"2026-0{revision}-10T10:00:00Z",
+            "description": "Upgrade complete",
+        },
         "chart": {"metadata": {"name": name, "version": f"1.{revision}.0", "appVersion": "1.39.7"}},
         "config": {"password": "Helm-values-s3cret"},
         "manifest": manifest,
@@ -253,30 +596,97 @@ def _release(name: str, ns: str, revision: int, status: str, manifest: str, **ex
 def _with_meta(obj: Obj, clock: Clock) -> Obj:
     obj["metadata"].setdefault("creationTimestamp", clock.ago(days=20))
     obj["metadata"].setdefault("resourceVersion", "1000")
-    obj["metadata"].setdefault("managedFields", [{"manager": "helm", "operation": "Update", "apiVersion": "v1", "time": clock.ago(days=20), "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {}}}])
+    obj["metadata"].setdefault(
+        "managedFields",
+        [
+            {
+                "manager": "helm",
+                "operation": "Update",
+                "apiVersion": "v1",
+                "time": clock.ago(days=20),
+                "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:data": {}},
+            }
+        ],
+    )
     return obj
 
 
 def _storage(sc: Scenario) -> None:
     c = sc.clock
-    sc.add({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": meta("vantiq-sc", None, c),
-            "provisioner": "disk.csi.azure.com", "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer",
-            "parameters": {"skuName": "Premium_LRS"}, "allowVolumeExpansion": True})
+    sc.add(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": meta("vantiq-sc", None, c),
+            "provisioner": "disk.csi.azure.com",
+            "reclaimPolicy": "Retain",
+            "volumeBindingMode": "WaitForFirstConsumer",
+            "parameters": {"skuName": "Premium_LRS"},
+            "allowVolumeExpansion": True,
+        }
+    )
     claims = [("prod", f"datadir-mongodb-{i}", "20Gi", f"japaneast-{(i + 1) % 3}") for i in range(3)]
-    claims += [("shared", "grafana", "5Gi", "japaneast-0"), ("shared", "grafanadb-mysql", "5Gi", "japaneast-0"), ("shared", "influxdb-data-influxdb-0", "50Gi", "japaneast-0")]
+    claims += [
+        ("shared", "grafana", "5Gi", "japaneast-0"),
+        ("shared", "grafanadb-mysql", "5Gi", "japaneast-0"),
+        ("shared", "influxdb-data-influxdb-0", "50Gi", "japaneast-0"),
+    ]
     for ns, claim, size, zone in claims:
         digest = hashlib.sha256(f"{ns}/{claim}".encode()).hexdigest()
         pv_name = f"pvc-{digest[:8]}-7e3e-4a32-a5b3-{digest[8:20]}"
         sc.add(
-            {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta(claim, ns, c, annotations={"pv.kubernetes.io/bind-completed": "yes"}),
-             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}, "storageClassName": "vantiq-sc", "volumeMode": "Filesystem", "volumeName": pv_name},
-             "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}}},
-            {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": meta(pv_name, None, c),
-             "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}, "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "vantiq-sc", "volumeMode": "Filesystem",
-                      "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "name": claim, "namespace": ns},
-                      "csi": {"driver": "disk.csi.azure.com", "volumeHandle": f"/subscriptions/x/disks/{pv_name}"},
-                      "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "topology.disk.csi.azure.com/zone", "operator": "In", "values": [zone]}]}]}}},
-             "status": {"phase": "Bound"}},
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": meta(claim, ns, c, annotations={"pv.kubernetes.io/bind-completed": "yes"}),
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": size}},
+                    "storageClassName": "vantiq-sc",
+                    "volumeMode": "Filesystem",
+                    "volumeName": pv_name,
+                },
+                "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}},
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": meta(pv_name, None, c),
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "capacity": {"storage": size},
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "storageClassName": "vantiq-sc",
+                    "volumeMode": "Filesystem",
+                    "claimRef": {
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
+                        "name": claim,
+                        "namespace": ns,
+                    },
+                    "csi": {
+                        "driver": "disk.csi.azure.com",
+                        "volumeHandle": f"/subscriptions/x/disks/{pv_name}",
+                    },
+                    "nodeAffinity": {
+                        "required": {
+                            "nodeSelectorTerms": [
+                                {
+                                    "matchExpressions": [
+                                        {
+                                            "key": "topology.disk.csi.azure.com/zone",
+                                            "operator": "In",
+                                            "values": [zone],
+                                        }
+                                    ]
+                                }
+                            ]
+                        }
+                    },
+                },
+                "status": {"phase": "Bound"},
+            },
         )
 
 
@@ -284,13 +694,24 @@ def baseline(clock: Clock | None = None) -> Scenario:
     """The healthy installation: every implemented check passes on it."""
     sc = Scenario(clock or Clock())
     for ns in ("prod", "shared", "kube-node-lease"):
-        sc.add({"apiVersion": "v1", "kind": "Namespace", "metadata": meta(ns, None, sc.clock, age_days=90), "status": {"phase": "Active"}})
+        sc.add(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": meta(ns, None, sc.clock, age_days=90),
+                "status": {"phase": "Active"},
+            }
+        )
     for name, ip, _ in NODES:
         sc.add(_node(name, ip, sc.clock), _lease(name, sc.clock))
     _prod(sc)
     _shared(sc)
     _helm_releases(sc)
     _storage(sc)
-    sc.logs[("shared", "keycloak-0", "keycloak")] = "12:13:01,951 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: Keycloak 15.0.2 started\n"
-    sc.logs[("prod", "mongodb-0", "bootstrap")] = "2026/11/27 10:00:00 Peer list updated\n[mongodb-0.mongodb.prod.svc.cluster.local]\n"
+    sc.logs[("shared", "keycloak-0", "keycloak")] = (
+        "12:13:01,951 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: Keycloak 15.0.2 started\n"
+    )
+    sc.logs[("prod", "mongodb-0", "bootstrap")] = (
+        "2026/11/27 10:00:00 Peer list updated\n[mongodb-0.mongodb.prod.svc.cluster.local]\n"
+    )
     return sc

@@ -12,10 +12,20 @@ import yaml
 from tests.scenarios.installation import Scenario
 from tests.scenarios.objects import Obj
 
-DUMP_KINDS = {"Pod": "pods", "Event": "events", "Service": "services", "Deployment": "deployments", "DaemonSet": "daemonsets", "ReplicaSet": "replicasets"}
+DUMP_KINDS = {
+    "Pod": "pods",
+    "Event": "events",
+    "Service": "services",
+    "Deployment": "deployments",
+    "DaemonSet": "daemonsets",
+    "ReplicaSet": "replicasets",
+}
 PLURAL = {
-    "Endpoints": "endpoints", "PersistentVolumeClaim": "persistentvolumeclaims", "PersistentVolume": "persistentvolumes",
-    "StorageClass": "storageclasses", "Ingress": "ingresses",
+    "Endpoints": "endpoints",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
+    "PersistentVolume": "persistentvolumes",
+    "StorageClass": "storageclasses",
+    "Ingress": "ingresses",
 }
 
 
@@ -26,20 +36,28 @@ def plural(kind: str) -> str:
 def _version(sc: Scenario) -> dict[str, object]:
     minor = sc.version.split(".")[1]
     server = {"major": "1", "minor": minor, "gitVersion": f"v1.{minor}.4", "platform": "linux/amd64"}
-    return {"clientVersion": {"major": "1", "minor": "32", "gitVersion": "v1.32.4"}, "kustomizeVersion": "v5.5.0", "serverVersion": server}
+    return {
+        "clientVersion": {"major": "1", "minor": "32", "gitVersion": "v1.32.4"},
+        "kustomizeVersion": "v5.5.0",
+        "serverVersion": server,
+    }
 
 
 def _logs(sc: Scenario, root: Path) -> None:
     by_pod: dict[tuple[str, str], list[str]] = defaultdict(list)
     for (ns, pod, container), text in sorted(sc.logs.items()):
         where = f"container {container} of pod {ns}/{pod}"
-        by_pod[(ns, pod)].append(f"==== START logs for {where} ====\n{text.rstrip()}\n==== END logs for {where} ====\n")
+        by_pod[(ns, pod)].append(
+            f"==== START logs for {where} ====\n{text.rstrip()}\n==== END logs for {where} ====\n"
+        )
     for (ns, pod), blocks in by_pod.items():
         (root / ns / pod).mkdir(parents=True, exist_ok=True)
         (root / ns / pod / "logs.txt").write_text("".join(blocks))
 
 
-def write_get_output(sc: Scenario, root: Path, *, yaml_kinds: tuple[str, ...] = ("ConfigMap",), managed_fields: bool = True) -> Path:
+def write_get_output(
+    sc: Scenario, root: Path, *, yaml_kinds: tuple[str, ...] = ("ConfigMap",), managed_fields: bool = True
+) -> Path:
     """One `kubectl get KIND -A -o json` file per kind (some as -o yaml), version.json and pod logs."""
     root.mkdir(parents=True, exist_ok=True)
     by_kind: dict[str, list[Obj]] = defaultdict(list)
@@ -79,18 +97,28 @@ def write_cluster_info_dump(sc: Scenario, root: Path) -> Path:
         for resource in (*DUMP_KINDS.values(), "replicationcontrollers"):
             typed.setdefault((ns, resource), [])
     for (ns, resource), items in typed.items():
-        kind = next((k for k, r in DUMP_KINDS.items() if r == resource), "ReplicationController" if resource != "nodes" else "Node")
+        kind = next(
+            (k for k, r in DUMP_KINDS.items() if r == resource),
+            "ReplicationController" if resource != "nodes" else "Node",
+        )
         for item in items:  # typed lists carry no kind on their items
             item.pop("kind", None)
             item.pop("apiVersion", None)
         folder = dump / ns if ns else dump
         folder.mkdir(parents=True, exist_ok=True)
-        doc = {"kind": f"{kind}List", "apiVersion": "v1", "metadata": {"resourceVersion": "12345"}, "items": items}
+        doc = {
+            "kind": f"{kind}List",
+            "apiVersion": "v1",
+            "metadata": {"resourceVersion": "12345"},
+            "items": items,
+        }
         (folder / f"{resource}.json").write_text(json.dumps(doc, indent=4))
     _logs(sc, dump)
     extra = root / "get"
     extra.mkdir(parents=True, exist_ok=True)
     for kind, items in rest.items():
-        (extra / f"{plural(kind)}.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=2))
+        (extra / f"{plural(kind)}.json").write_text(
+            json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=2)
+        )
     (extra / "version.json").write_text(json.dumps(_version(sc)))
     return root

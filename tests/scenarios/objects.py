@@ -35,7 +35,9 @@ def meta(name: str, namespace: str | None, clock: Clock, *, age_days: float = 30
     return md
 
 
-def managed(clock: Clock, *, written_days_ago: float, manager: str = "kubectl-client-side-apply") -> list[Obj]:
+def managed(
+    clock: Clock, *, written_days_ago: float, manager: str = "kubectl-client-side-apply"
+) -> list[Obj]:
     return [
         {
             "manager": manager,
@@ -53,15 +55,50 @@ def b64(value: bytes | str) -> str:
     return base64.b64encode(raw).decode()
 
 
-def secret(name: str, ns: str, clock: Clock, data: dict[str, bytes | str], *, written_days_ago: float = 30, type_: str = "Opaque", labels: dict[str, str] | None = None) -> Obj:
-    md = meta(name, ns, clock, age_days=written_days_ago, managedFields=managed(clock, written_days_ago=written_days_ago))
+def secret(
+    name: str,
+    ns: str,
+    clock: Clock,
+    data: dict[str, bytes | str],
+    *,
+    written_days_ago: float = 30,
+    type_: str = "Opaque",
+    labels: dict[str, str] | None = None,
+) -> Obj:
+    md = meta(
+        name,
+        ns,
+        clock,
+        age_days=written_days_ago,
+        managedFields=managed(clock, written_days_ago=written_days_ago),
+    )
     if labels:
         md["labels"] = labels
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": md, "type": type_, "data": {k: b64(v) for k, v in data.items()}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": md,
+        "type": type_,
+        "data": {k: b64(v) for k, v in data.items()},
+    }
 
 
-def configmap(name: str, ns: str, clock: Clock, data: dict[str, str], *, written_days_ago: float = 30, labels: dict[str, str] | None = None) -> Obj:
-    md = meta(name, ns, clock, age_days=written_days_ago, managedFields=managed(clock, written_days_ago=written_days_ago))
+def configmap(
+    name: str,
+    ns: str,
+    clock: Clock,
+    data: dict[str, str],
+    *,
+    written_days_ago: float = 30,
+    labels: dict[str, str] | None = None,
+) -> Obj:
+    md = meta(
+        name,
+        ns,
+        clock,
+        age_days=written_days_ago,
+        managedFields=managed(clock, written_days_ago=written_days_ago),
+    )
     if labels:
         md["labels"] = labels
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": md, "data": data}
@@ -75,7 +112,9 @@ def env_secret(var: str, secret_name: str, key: str) -> Obj:
     return {"name": var, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
 
 
-def running(name: str, image: str, clock: Clock, *, started_days_ago: float = 2, restarts: int = 0, ready: bool = True) -> Obj:
+def running(
+    name: str, image: str, clock: Clock, *, started_days_ago: float = 2, restarts: int = 0, ready: bool = True
+) -> Obj:
     return {
         "name": name,
         "image": image,
@@ -107,19 +146,32 @@ def init_done(name: str, image: str, clock: Clock, *, started_days_ago: float = 
     }
 
 
-def conditions(clock: Clock, *, ready: bool = True, started_days_ago: float = 2, ready_after_s: int = 60) -> list[Obj]:
+def conditions(
+    clock: Clock, *, ready: bool = True, started_days_ago: float = 2, ready_after_s: int = 60
+) -> list[Obj]:
     ready_at = clock.ago(days=started_days_ago, seconds=-ready_after_s)
     status = "True" if ready else "False"
     return [
         {"type": "Initialized", "status": "True", "lastTransitionTime": clock.ago(days=started_days_ago)},
         {"type": "Ready", "status": status, "lastTransitionTime": ready_at},
         {"type": "ContainersReady", "status": status, "lastTransitionTime": ready_at},
-        {"type": "PodScheduled", "status": "True", "lastTransitionTime": clock.ago(days=started_days_ago, seconds=60)},
+        {
+            "type": "PodScheduled",
+            "status": "True",
+            "lastTransitionTime": clock.ago(days=started_days_ago, seconds=60),
+        },
     ]
 
 
 def owner_ref(kind: str, name: str, api_version: str = "apps/v1") -> Obj:
-    return {"apiVersion": api_version, "kind": kind, "name": name, "uid": str(uuid.uuid5(uuid.NAMESPACE_DNS, name)), "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": name,
+        "uid": str(uuid.uuid5(uuid.NAMESPACE_DNS, name)),
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def pod(
@@ -167,26 +219,69 @@ def pod(
     return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec, "status": status}
 
 
-def workload(kind: str, name: str, ns: str, clock: Clock, *, replicas: int, ready: int | None = None, labels: dict[str, str], template_spec: Obj | None = None) -> Obj:
+def workload(
+    kind: str,
+    name: str,
+    ns: str,
+    clock: Clock,
+    *,
+    replicas: int,
+    ready: int | None = None,
+    labels: dict[str, str],
+    template_spec: Obj | None = None,
+) -> Obj:
     ready = replicas if ready is None else ready
     spec: Obj = {
         "selector": {"matchLabels": labels},
         "template": {"metadata": {"labels": labels}, "spec": template_spec or {"containers": []}},
     }
     if kind == "DaemonSet":
-        status: Obj = {"desiredNumberScheduled": replicas, "currentNumberScheduled": replicas, "numberReady": ready, "numberAvailable": ready, "updatedNumberScheduled": replicas, "numberMisscheduled": 0, "observedGeneration": 1}
+        status: Obj = {
+            "desiredNumberScheduled": replicas,
+            "currentNumberScheduled": replicas,
+            "numberReady": ready,
+            "numberAvailable": ready,
+            "updatedNumberScheduled": replicas,
+            "numberMisscheduled": 0,
+            "observedGeneration": 1,
+        }
     else:
         spec["replicas"] = replicas
-        status = {"replicas": replicas, "readyReplicas": ready, "availableReplicas": ready, "updatedReplicas": replicas, "observedGeneration": 1}
+        status = {
+            "replicas": replicas,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "updatedReplicas": replicas,
+            "observedGeneration": 1,
+        }
         if kind == "StatefulSet":
             spec["serviceName"] = name
             status["currentReplicas"] = replicas
         if ready == 0:
             del status["readyReplicas"], status["availableReplicas"]  # the API server omits zeros
-    return {"apiVersion": "apps/v1", "kind": kind, "metadata": meta(name, ns, clock, labels=labels, generation=1), "spec": spec, "status": status}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": meta(name, ns, clock, labels=labels, generation=1),
+        "spec": spec,
+        "status": status,
+    }
 
 
-def event(ns: str, clock: Clock, *, obj_name: str, reason: str, message: str, type_: str = "Normal", count: int = 1, minutes_ago: float = 5, field_path: str | None = None, kind: str = "Pod", host: str = "aks-nodepool1-0") -> Obj:
+def event(
+    ns: str,
+    clock: Clock,
+    *,
+    obj_name: str,
+    reason: str,
+    message: str,
+    type_: str = "Normal",
+    count: int = 1,
+    minutes_ago: float = 5,
+    field_path: str | None = None,
+    kind: str = "Pod",
+    host: str = "aks-nodepool1-0",
+) -> Obj:
     involved: Obj = {"kind": kind, "namespace": ns, "name": obj_name, "apiVersion": "v1"}
     if field_path:
         involved["fieldPath"] = field_path

@@ -14,7 +14,15 @@ from vantiq_health.findings import Findings, finding
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_IDS = {
-    "WL": 4, "SEC": 3, "KC": 6, "VQ": 3, "MG": 4, "MT": 9, "NET": 5, "ST": 3, "HM": 2,
+    "WL": 4,
+    "SEC": 3,
+    "KC": 6,
+    "VQ": 3,
+    "MG": 4,
+    "MT": 9,
+    "NET": 5,
+    "ST": 3,
+    "HM": 2,
 }
 
 
@@ -36,7 +44,9 @@ def test_catalog_has_every_id_of_the_spec_with_a_known_severity() -> None:
         prefix = re.match(r"[A-Z]+", check_id).group(0)  # type: ignore[union-attr]
         by_prefix[prefix] = by_prefix.get(prefix, 0) + 1
         assert set(entry.severities) <= set(SEVERITIES)
-        assert entry.title and entry.remediation and entry.source
+        assert entry.title
+        assert entry.remediation
+        assert entry.source
     assert by_prefix == SPEC_IDS
 
 

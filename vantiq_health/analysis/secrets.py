@@ -179,7 +179,11 @@ def _single_value_use(sources: list[PodSpecSource]) -> dict[tuple[str, str | Non
     """(secret, key) consumed as environment variables -> (where, how to restart it); key None: envFrom."""
     uses: dict[tuple[str, str | None], list[tuple[str, str]]] = defaultdict(list)
     for source in sources:
-        restart = restart_command(source.pod) if source.pod else f"the next run of {source.label} reads the new value"
+        restart = (
+            restart_command(source.pod)
+            if source.pod
+            else f"the next run of {source.label} reads the new value"
+        )
         for ref in references(source):
             if ref.kind == "Secret" and ref.how in ("env", "envFrom"):
                 uses[(ref.name, ref.key)].append((ref.where, restart))
@@ -217,7 +221,12 @@ def _judged_defects(key: str, record: Any, *, consumed: bool) -> list[str]:
 
 
 def _defect_finding(
-    secret: Obj, key: str, record: dict[str, Any], defects: list[str], uses: list[tuple[str, str]], namespace: str
+    secret: Obj,
+    key: str,
+    record: dict[str, Any],
+    defects: list[str],
+    uses: list[tuple[str, str]],
+    namespace: str,
 ) -> Finding:
     secret_name = name(secret)
     said = "; ".join(DEFECTS.get(d, d) for d in defects)

@@ -138,7 +138,9 @@ def _started_to_ready(pod: Obj, cs: Obj, now: datetime, kind: str) -> tuple[int 
         return None, ""
     if not cs.get("ready"):
         return int((now - started).total_seconds()), "has run without becoming ready"
-    cond = next((c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
+    cond: Obj = next(
+        (c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {}
+    )
     ready_at = parse_time(cond.get("lastTransitionTime"))
     if ready_at and ready_at >= started:
         return int((ready_at - started).total_seconds()), "took to become ready"

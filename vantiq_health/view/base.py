@@ -151,7 +151,8 @@ class ClusterView:
         kind = kind_info(resource)
         ns = namespace if kind.namespaced else None
         try:
-            return self._once(("list", resource, ns), lambda: self._load(resource, ns))  # type: ignore[no-any-return]
+            items: list[dict[str, Any]] = self._once(("list", resource, ns), lambda: self._load(resource, ns))
+            return items
         except Unavailable:
             if required:
                 raise
@@ -194,9 +195,10 @@ class ClusterView:
     ) -> list[str]:
         """The last lines of one container's log (fetched only when a check asks)."""
         key = ("logs", namespace, pod, container, tail, previous)
-        return self._once(  # type: ignore[no-any-return]
+        lines: list[str] = self._once(
             key, lambda: self._fetch_logs(namespace, pod, container, tail, previous)
         )
+        return lines
 
     def read_logs(self) -> dict[tuple[str, str, str], list[str]]:
         """The container logs this run has read (the longest tail of each), for --save-snapshot."""

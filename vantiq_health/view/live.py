@@ -188,7 +188,9 @@ class LiveView(ClusterView):
     def connect(self) -> None:
         """Read /version once: proves the server answers, and gives its clock."""
         try:
-            resp = client.VersionApi(self.api).get_code(_preload_content=False, _request_timeout=self.timeout)
+            resp: Any = client.VersionApi(self.api).get_code(
+                _preload_content=False, _request_timeout=self.timeout
+            )
         except ApiException as exc:
             if exc.status in (401, 403):
                 raise SetupError(
@@ -227,20 +229,18 @@ class LiveView(ClusterView):
         return self._version
 
     def served_group_versions(self) -> frozenset[str] | None:
-        return self._once(("discovery",), self._discover)  # type: ignore[no-any-return]
+        served: frozenset[str] = self._once(("discovery",), self._discover)
+        return served
 
     def _discover(self) -> frozenset[str]:
         try:
-            core = json.loads(
-                client.CoreApi(self.api)
-                .get_api_versions(_preload_content=False, _request_timeout=self.timeout)
-                .data
+            core_resp: Any = client.CoreApi(self.api).get_api_versions(
+                _preload_content=False, _request_timeout=self.timeout
             )
-            groups = json.loads(
-                client.ApisApi(self.api)
-                .get_api_versions(_preload_content=False, _request_timeout=self.timeout)
-                .data
+            groups_resp: Any = client.ApisApi(self.api).get_api_versions(
+                _preload_content=False, _request_timeout=self.timeout
             )
+            core, groups = json.loads(core_resp.data), json.loads(groups_resp.data)
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise Unavailable(f"API discovery failed: {_reason(exc)}") from None
         served = set(core.get("versions", []))
@@ -296,7 +296,7 @@ class LiveView(ClusterView):
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
         try:
-            resp = client.CoreV1Api(self.api).read_namespaced_pod_log(
+            resp: Any = client.CoreV1Api(self.api).read_namespaced_pod_log(
                 pod,
                 namespace,
                 container=container,
@@ -311,4 +311,5 @@ class LiveView(ClusterView):
             raise Unavailable(f"log of {namespace}/{pod} [{container}]: {_reason(exc)}") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise Unavailable(f"log of {namespace}/{pod} [{container}]: {_reason(exc)}") from None
-        return resp.data.decode("utf-8", "replace").splitlines()  # type: ignore[no-any-return]
+        lines: list[str] = resp.data.decode("utf-8", "replace").splitlines()
+        return lines

@@ -93,7 +93,7 @@ class SnapshotView(ClusterView):
         merged.setdefault("source", meta.get("source"))
 
     def _files(self) -> list[Path]:
-        found = []
+        found: list[Path] = []
         for dirpath, _, names in os.walk(self.root):
             found.extend(Path(dirpath) / n for n in names)
         return found
@@ -265,7 +265,8 @@ class SnapshotView(ClusterView):
         """The capture time: the newest timestamp in the snapshot (leases renew every 10 s)."""
         if self.meta.get("captured_at"):
             return datetime.fromisoformat(self.meta["captured_at"])
-        return self._once(("now",), self._newest)  # type: ignore[no-any-return]
+        newest: datetime = self._once(("now",), self._newest)
+        return newest
 
     def _newest(self) -> datetime:
         newest = ""
