@@ -33,7 +33,7 @@ DEFECTS: dict[str, str] = {
 }
 
 _PLACEHOLDER = re.compile(
-    r"<[^<>\n]*>|^changeme$|^change[-_ ]?me$|X{4,}|\$\{[^}]*\}|\{\{[^}]*\}\}|^TODO$|^your[-_ ]",
+    r"^<[^<>\n]*>$|<[^<>\n]*\s[^<>\n]*>|^changeme$|^change[-_ ]?me$|X{4,}|\$\{[^}]*\}|\{\{[^}]*\}\}|^TODO$|^your[-_ ]",
     re.IGNORECASE,
 )
 _PLACEHOLDER_CASED = re.compile(r"X{4,}")

@@ -181,3 +181,24 @@ def test_mounted_secret_is_stale_only_when_read_at_start() -> None:
     assert stale_values(sources, [lic], [], set(), "prod") == []
     [item] = stale_values(sources, [lic], [], {"vantiq-license"}, "prod")
     assert "container vantiq started 2026-11-10T00:00:00+00:00" in item.evidence
+
+
+def test_a_label_added_later_is_not_a_new_value() -> None:
+    pod = _pod([KEYCLOAK_INIT], started="2026-11-10T00:00:00Z")
+    secret = _secret("keycloak", {"password": b"x"}, written="2026-11-01T00:00:00Z")
+    secret["metadata"]["managedFields"] = [
+        {"manager": "kubectl-client-side-apply", "time": "2026-11-01T00:00:00Z", "fieldsV1": {"f:data": {}}},
+        {"manager": "kubectl-label", "time": "2026-11-20T00:00:00Z", "fieldsV1": {"f:metadata": {"f:labels": {}}}},
+    ]
+    assert stale_values(pod_spec_sources([pod], []), [secret], [], set(), "prod") == []
+
+
+def test_without_configmaps_only_secret_references_are_judged() -> None:
+    pod = _pod([{"name": "c", "envFrom": [{"configMapRef": {"name": "cfg"}}, {"secretRef": {"name": "gone"}}]}])
+    found = missing_references(pod_spec_sources([pod], []), [], None, "prod")
+    assert [f.diagnosis for f in found] == ["Secret prod/gone does not exist"]
+
+
+def test_angle_brackets_inside_a_real_password_are_no_placeholder() -> None:
+    assert value_defects(b"a<b>c9!Zq") == []
+    assert value_defects(b"<changeme>") == ["placeholder"]

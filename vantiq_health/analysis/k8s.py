@@ -118,9 +118,18 @@ def pod_spec_sources(pods: list[Obj], cronjobs: list[Obj]) -> list[PodSpecSource
     return found
 
 
-def last_write(obj: Obj) -> datetime | None:
-    """When an object was last written, from metadata.managedFields (None without them)."""
-    times = [parse_time(f.get("time")) for f in (obj.get("metadata") or {}).get("managedFields") or []]
+DATA_FIELDS = ("f:data", "f:binaryData", "f:stringData")
+
+
+def last_write(obj: Obj, fields: tuple[str, ...] = DATA_FIELDS) -> datetime | None:
+    """When an object's data was last written, from metadata.managedFields (None without them).
+
+    Only the managers that own data fields count: a label added by another
+    tool (kubectl label, a replicator's annotation) changes no value.
+    """
+    entries = (obj.get("metadata") or {}).get("managedFields") or []
+    owning = [e for e in entries if any(f in (e.get("fieldsV1") or {}) for f in fields)]
+    times = [parse_time(e.get("time")) for e in (owning or entries)]
     known = [t for t in times if t is not None]
     return max(known) if known else None
 

@@ -129,17 +129,17 @@ def _data_keys(obj: Obj) -> set[str]:
 
 
 def missing_references(
-    sources: list[PodSpecSource], secrets: list[Obj], configmaps: list[Obj], namespace: str
+    sources: list[PodSpecSource], secrets: list[Obj], configmaps: list[Obj] | None, namespace: str
 ) -> list[Finding]:
     """SEC001: references to Secrets, ConfigMaps or keys that do not exist (and are not optional)."""
     existing = {
         "Secret": {name(s): _data_keys(s) for s in secrets},
-        "ConfigMap": {name(c): _data_keys(c) for c in configmaps},
+        "ConfigMap": {name(c): _data_keys(c) for c in configmaps or []},
     }
     missing: dict[tuple[str, str, str | None], list[str]] = defaultdict(list)
     for source in sources:
         for ref in references(source):
-            if ref.optional:
+            if ref.optional or (ref.kind == "ConfigMap" and configmaps is None):
                 continue
             keys = existing[ref.kind].get(ref.name)
             if keys is None or (ref.key is not None and ref.key not in keys):

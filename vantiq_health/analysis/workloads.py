@@ -63,13 +63,19 @@ def crashing_pods(pods: list[Obj], now: datetime, restart_limit: float, window_h
     """WL001: containers waiting in a failure state, in Error, or restarting too often."""
     found = []
     for pod in pods:
-        if (pod.get("status") or {}).get("phase") == "Succeeded":
+        if _finished(pod):
             continue
         for cs, is_init in container_statuses(pod):
             item = _crash_finding(pod, cs, is_init, now, restart_limit, window_hours)
             if item:
                 found.append(item)
     return found
+
+
+def _finished(pod: Obj) -> bool:
+    """Pods that will never run again: done, or failed (evicted, node shut down) and replaced by their controller."""
+    phase = (pod.get("status") or {}).get("phase")
+    return phase == "Succeeded" or (phase == "Failed" and owner(pod) is not None)
 
 
 def _crash_finding(
@@ -183,6 +189,8 @@ def _probe_finding(pod: Obj, container: str, kind: str, events: list[Obj], now: 
     probe = _probe(spec, kind)
     budget = probe_budget(probe)
     took, how = _started_to_ready(pod, cs, now, kind)
+    if kind != "Liveness" and not restarts and took is not None and took < budget:
+        return None  # still within the start-up the probe allows (a pod a deploy just started)
     message = (last.get("message") or "").strip()
     evidence = [f"{count}× {message} (last at {last.get('lastTimestamp') or last.get('eventTime')})"]
     evidence.append(
