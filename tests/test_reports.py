@@ -117,3 +117,4 @@ def test_results_json_default_location(pytester: pytest.Pytester, sec002_snapsho
     assert result.ret == 1
     assert json.loads((pytester.path / "reports" / "results.json").read_text())["results"]
     assert (pytester.path / "reports" / "report.html").exists()
+    assert (pytester.path / "reports" / "junit.xml").exists()

@@ -29,6 +29,7 @@ _current_item: ContextVar[pytest.Item | None] = ContextVar("vantiq_health_item",
 
 DEFAULT_HTML = "reports/report.html"
 DEFAULT_JSON = "reports/results.json"
+DEFAULT_JUNIT = "reports/junit.xml"
 COMPONENT_MARKERS = (
     "workloads",
     "secrets",
@@ -189,6 +190,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "htmlpath", "unset") is None:
         config.option.htmlpath = DEFAULT_HTML
         config.option.self_contained_html = True
+    if not config.option.xmlpath:
+        config.option.xmlpath = DEFAULT_JUNIT
 
 
 def get_run(config: pytest.Config) -> Run:
