@@ -38,9 +38,7 @@ FLOWCONTROL = "flowcontrol.apiserver.k8s.io"
         ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", "1.22", None),
     ],
 )
-def test_known_removals(
-    group_version: str, kind: str, removed_in: str, replacement: str | None
-) -> None:
+def test_known_removals(group_version: str, kind: str, removed_in: str, replacement: str | None) -> None:
     change = lookup(group_version, kind)
     assert change is not None
     assert change.removed_in == Version.parse(removed_in)
@@ -105,9 +103,7 @@ SERVED_1_24 = frozenset(
 
 def test_classify_with_discovery_flags_unserved_built_in_versions() -> None:
     # batch/v1beta1 still served on 1.24: the table's verdict stands.
-    assert classify("batch/v1beta1", "CronJob", Version(1, 24), SERVED_1_24).status == (
-        "removed-next"
-    )
+    assert classify("batch/v1beta1", "CronJob", Version(1, 24), SERVED_1_24).status == ("removed-next")
     # policy/v1beta1 disabled on this cluster although 1.24 would still serve it.
     status, change = classify("policy/v1beta1", "PodDisruptionBudget", Version(1, 24), SERVED_1_24)
     assert status == "removed"

@@ -22,7 +22,11 @@ def test_defaults_without_a_file() -> None:
 
 
 def test_names_for_all_and_for_one_namespace(tmp_path: Path) -> None:
-    config = load_config(_write(tmp_path, '[names]\nkeycloak = "kc"\n[namespaces.prod]\nmongodb_service = "vantiq-prod-mongodb"\n'))
+    config = load_config(
+        _write(
+            tmp_path, '[names]\nkeycloak = "kc"\n[namespaces.prod]\nmongodb_service = "vantiq-prod-mongodb"\n'
+        )
+    )
     assert config.name("prod", "mongodb_service") == "vantiq-prod-mongodb"
     assert config.name("internal", "mongodb_service") == "mongodb"
     assert config.name("prod", "keycloak") == "kc"

@@ -109,15 +109,9 @@ def make_release(
 EXPECTED_OBJECTS = (
     ManifestObject("v1", "Secret", "vantiq-credentials", "prod", "vantiq/templates/secret.yaml"),
     ManifestObject("apps/v1", "Deployment", "vantiq", None, "vantiq/templates/deployment.yaml"),
-    ManifestObject(
-        "policy/v1beta1", "PodDisruptionBudget", "vantiq-pdb", None, "vantiq/templates/list.yaml"
-    ),
-    ManifestObject(
-        "batch/v1beta1", "CronJob", "vantiq-backup", "ops", "vantiq/templates/list.yaml"
-    ),
-    ManifestObject(
-        "networking.k8s.io/v1", "Ingress", "vantiq", None, "vantiq/templates/ingress.yaml"
-    ),
+    ManifestObject("policy/v1beta1", "PodDisruptionBudget", "vantiq-pdb", None, "vantiq/templates/list.yaml"),
+    ManifestObject("batch/v1beta1", "CronJob", "vantiq-backup", "ops", "vantiq/templates/list.yaml"),
+    ManifestObject("networking.k8s.io/v1", "Ingress", "vantiq", None, "vantiq/templates/ingress.yaml"),
 )
 
 
@@ -189,10 +183,7 @@ def test_release_namespace_falls_back_to_the_storage_object() -> None:
 
 def test_manifest_edge_cases() -> None:
     manifest = "\n---\n---\n# Source: c/templates/a.yaml\n# only a comment\n---\n- 1\n- 2\n"
-    assert (
-        summarize(make_release(manifest=manifest), storage="secret", storage_object="x").objects
-        == ()
-    )
+    assert summarize(make_release(manifest=manifest), storage="secret", storage_object="x").objects == ()
     assert summarize(make_release(manifest=""), storage="secret", storage_object="x").objects == ()
     release = make_release()
     del release["manifest"]

@@ -24,6 +24,7 @@ META_FILE = "vantiq-health-snapshot.json"
 ALL = "*"  # a kind captured for every namespace
 
 _MARK = re.compile(r"^==== (START|END) logs for container (\S+) of pod (\S+)/(\S+) ====$")
+_DUMP_LOG_ERROR = "Request log error:"
 _TIME_FIELDS = ("renewTime", "lastTimestamp", "eventTime", "startedAt", "finishedAt", "time")
 
 try:  # the C loader is ~10x faster on large captures
@@ -245,6 +246,9 @@ class SnapshotView(ClusterView):
         lines = self.pod_logs.get((namespace, pod, container))
         if lines is None:
             lines = self.pod_logs.get((namespace, pod, ""))
+        if lines and len(lines) == 1 and lines[0].startswith(_DUMP_LOG_ERROR):
+            # cluster-info dump writes this line in the block when it could not read the log
+            raise Unavailable(f"the snapshot has no log of {namespace}/{pod} [{container}]: {lines[0]}")
         if lines is None:
             raise Unavailable(
                 f"the snapshot holds no log of {namespace}/{pod} [{container}] "
