@@ -171,3 +171,9 @@ def test_space_separated_snapshot_path_outside_the_project(pytester: pytest.Pyte
         str(Path(__file__).resolve().parents[1] / "checks"),
     )
     assert result.ret == 0, "\n".join(result.outlines + result.errlines)
+
+
+def test_malformed_target_version(pytester: pytest.Pytester) -> None:
+    snap = write_get_output(baseline(), pytester.path / "snap")
+    run = run_suite(pytester, "--snapshot", str(snap), "--target-version", "next")
+    _assert_one_line_error(pytester, run.result, "--target-version 'next' is no Kubernetes version")

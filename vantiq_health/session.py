@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vantiq_health.apis import Version
 from vantiq_health.config import Config, ConfigError, load_config
 from vantiq_health.view.base import ClusterView, SetupError, Unavailable
 
@@ -104,6 +105,11 @@ def _default_namespaces(view: ClusterView, context_ns: str | None, config: Confi
 def start(opts: RunOptions, default_system_namespace: str) -> Run:
     """Build the run, or raise SetupError/ConfigError with a one-line reason."""
     config = _config(opts.config)
+    if opts.target_version:
+        try:
+            Version.parse(opts.target_version)
+        except ValueError:
+            raise SetupError(f"--target-version {opts.target_version!r} is no Kubernetes version (e.g. 1.32)") from None
     view, context_ns = _view(opts)
     namespaces = split_namespaces(opts.namespaces)
     note = ""

@@ -144,6 +144,56 @@ def _statefulset_pods(
         )
 
 
+def _claim_templates(sc: Scenario, sts_name: str, ns: str, template: str, size: str) -> None:
+    """volumeClaimTemplates on the StatefulSet, and the claim each pod mounts (TEMPLATE-STS-N)."""
+    sts = sc.find("StatefulSet", ns, sts_name)
+    claim_spec = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": size}},
+        "storageClassName": "vantiq-sc",
+    }
+    sts["spec"]["volumeClaimTemplates"] = [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": template},
+            "spec": claim_spec,
+        }
+    ]
+    for obj in sc.objects:
+        md = obj["metadata"]
+        if obj["kind"] == "Pod" and md.get("namespace") == ns and md["name"].startswith(f"{sts_name}-"):
+            obj["spec"]["volumes"].append(
+                {"name": template, "persistentVolumeClaim": {"claimName": f"{template}-{md['name']}"}}
+            )
+
+
+def _claim_volume(sc: Scenario, deploy_name: str, ns: str, volume: str, claim: str) -> None:
+    """A Deployment (its template and its pods) mounting a claim by name."""
+    mount = {"name": volume, "persistentVolumeClaim": {"claimName": claim}}
+    deploy = sc.find("Deployment", ns, deploy_name)
+    specs = [deploy["spec"]["template"]["spec"]]
+    specs += [
+        o["spec"]
+        for o in sc.objects
+        if o["kind"] == "Pod"
+        and o["metadata"].get("namespace") == ns
+        and o["metadata"]["name"].startswith(f"{deploy_name}-7")
+    ]
+    for spec in specs:  # the builder may share one volumes list between template and pod
+        volumes = spec.setdefault("volumes", [])
+        if mount not in volumes:
+            volumes.append(mount)
+
+
+def _mount_volumes(sc: Scenario) -> None:
+    """The database volumes, mounted as the charts do."""
+    _claim_templates(sc, "mongodb", "prod", "datadir", "20Gi")
+    _claim_templates(sc, "influxdb", "shared", "influxdb-data", "50Gi")
+    _claim_volume(sc, "grafana", "shared", "storage", "grafana")
+    _claim_volume(sc, "grafanadb-mysql", "shared", "data", "grafanadb-mysql")
+
+
 def _deployment_pod(
     sc: Scenario,
     name: str,
@@ -706,6 +756,7 @@ def baseline(clock: Clock | None = None) -> Scenario:
         sc.add(_node(name, ip, sc.clock), _lease(name, sc.clock))
     _prod(sc)
     _shared(sc)
+    _mount_volumes(sc)
     _helm_releases(sc)
     _storage(sc)
     sc.logs[("shared", "keycloak-0", "keycloak")] = (

@@ -238,7 +238,7 @@ def test_latest_picks_the_highest_revision_per_release() -> None:
     [
         (b"not base64 at all!", "base64"),
         (base64.b64encode(b"\x1f\x8b\x08garbage"), "gzip"),
-        (base64.b64encode(gzip.compress(b"{not json")), "JSON"),
+        (base64.b64encode(gzip.compress(b"{not json", mtime=0)), "JSON"),
         (base64.b64encode(b"\xff\xfe"), "JSON"),
         (base64.b64encode(b"[1, 2]"), "not an object"),
         (b"", "JSON"),
