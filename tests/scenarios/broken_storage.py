@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tests.scenarios.installation import Scenario, _manifest, _release, _with_meta, baseline
-from tests.scenarios.objects import Obj, event, meta
+from tests.scenarios.objects import Obj, event, meta, persistent_volume
 from vantiq_health import helm
 
 Verdicts = dict[tuple[str, str | None], tuple[str, ...]]
@@ -34,54 +35,8 @@ def build(variant: Variant) -> Scenario:
 
 
 # -- helpers ------------------------------------------------------------------------
-def _pv(
-    sc: Scenario,
-    name: str,
-    claim: tuple[str, str],
-    *,
-    phase: str,
-    zone: str,
-    size: str = "5Gi",
-    policy: str = "Retain",
-    storage_class: str = "vantiq-sc",
-) -> Obj:
-    ns, claim_name = claim
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": meta(name, None, sc.clock, age_days=247),
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "capacity": {"storage": size},
-            "persistentVolumeReclaimPolicy": policy,
-            "storageClassName": storage_class,
-            "volumeMode": "Filesystem",
-            "claimRef": {
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "name": claim_name,
-                "namespace": ns,
-                "uid": f"old-{claim_name}",
-            },
-            "csi": {"driver": "disk.csi.azure.com", "volumeHandle": f"/subscriptions/x/disks/{name}"},
-            "nodeAffinity": {
-                "required": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {
-                                    "key": "topology.disk.csi.azure.com/zone",
-                                    "operator": "In",
-                                    "values": [zone],
-                                }
-                            ]
-                        }
-                    ]
-                }
-            },
-        },
-        "status": {"phase": phase, "lastPhaseTransitionTime": sc.clock.ago(days=6)},
-    }
+def _pv(sc: Scenario, name: str, claim: tuple[str, str], **kwargs: Any) -> Obj:
+    return persistent_volume(sc.clock, name, claim, **kwargs)
 
 
 def _decoded(obj: Obj) -> Obj:

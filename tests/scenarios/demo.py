@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.scenarios.installation import Scenario, _manifest, _release, _with_meta, baseline
 from tests.scenarios.kubectl import write_get_output
-from tests.scenarios.objects import Clock, b64, meta
+from tests.scenarios.objects import Clock, b64, persistent_volume
 from vantiq_health import helm
 
 CAPTURED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -24,42 +24,8 @@ CAPTURED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 def _released_grafana_volume(sc: Scenario) -> None:
     """undeploy/deploy left grafana's old volume Released, in another zone than the new one."""
-    pv = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": meta("pvc-ec37c469-782a-473f-a6f9-aaaaaaaaaaaa", None, sc.clock, age_days=247),
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "capacity": {"storage": "5Gi"},
-            "persistentVolumeReclaimPolicy": "Retain",
-            "storageClassName": "vantiq-sc",
-            "volumeMode": "Filesystem",
-            "claimRef": {
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "name": "grafana",
-                "namespace": "shared",
-                "uid": "0ld",
-            },
-            "csi": {"driver": "disk.csi.azure.com", "volumeHandle": "/subscriptions/x/disks/pvc-ec37c469"},
-            "nodeAffinity": {
-                "required": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {
-                                    "key": "topology.disk.csi.azure.com/zone",
-                                    "operator": "In",
-                                    "values": ["japaneast-2"],
-                                }
-                            ]
-                        }
-                    ]
-                }
-            },
-        },
-        "status": {"phase": "Released"},
-    }
+    old = "pvc-ec37c469-782a-473f-a6f9-aaaaaaaaaaaa"
+    pv = persistent_volume(sc.clock, old, ("shared", "grafana"), phase="Released", zone="japaneast-2")
     sc.add(pv)
 
 

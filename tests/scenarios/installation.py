@@ -20,6 +20,7 @@ from tests.scenarios.objects import (
     init_done,
     meta,
     owner_ref,
+    persistent_volume,
     pod,
     running,
     secret,
@@ -699,44 +700,7 @@ def _storage(sc: Scenario) -> None:
                 },
                 "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}},
             },
-            {
-                "apiVersion": "v1",
-                "kind": "PersistentVolume",
-                "metadata": meta(pv_name, None, c),
-                "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "capacity": {"storage": size},
-                    "persistentVolumeReclaimPolicy": "Retain",
-                    "storageClassName": "vantiq-sc",
-                    "volumeMode": "Filesystem",
-                    "claimRef": {
-                        "apiVersion": "v1",
-                        "kind": "PersistentVolumeClaim",
-                        "name": claim,
-                        "namespace": ns,
-                    },
-                    "csi": {
-                        "driver": "disk.csi.azure.com",
-                        "volumeHandle": f"/subscriptions/x/disks/{pv_name}",
-                    },
-                    "nodeAffinity": {
-                        "required": {
-                            "nodeSelectorTerms": [
-                                {
-                                    "matchExpressions": [
-                                        {
-                                            "key": "topology.disk.csi.azure.com/zone",
-                                            "operator": "In",
-                                            "values": [zone],
-                                        }
-                                    ]
-                                }
-                            ]
-                        }
-                    },
-                },
-                "status": {"phase": "Bound"},
-            },
+            persistent_volume(c, pv_name, (ns, claim), phase="Bound", zone=zone, size=size, age_days=30),
         )
 
 

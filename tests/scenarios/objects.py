@@ -301,3 +301,44 @@ def event(
         "reportingComponent": "kubelet",
         "reportingInstance": host,
     }
+
+
+def persistent_volume(
+    clock: Clock,
+    name: str,
+    claim: tuple[str, str],
+    *,
+    phase: str,
+    zone: str,
+    size: str = "5Gi",
+    policy: str = "Retain",
+    storage_class: str = "vantiq-sc",
+    age_days: float = 247,
+) -> Obj:
+    """An Azure disk PV bound (or once bound) to claim (namespace, name), pinned to a zone."""
+    ns, claim_name = claim
+    zone_term = {
+        "matchExpressions": [{"key": "topology.disk.csi.azure.com/zone", "operator": "In", "values": [zone]}]
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": meta(name, None, clock, age_days=age_days),
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "capacity": {"storage": size},
+            "persistentVolumeReclaimPolicy": policy,
+            "storageClassName": storage_class,
+            "volumeMode": "Filesystem",
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "name": claim_name,
+                "namespace": ns,
+                "uid": f"uid-{claim_name}",
+            },
+            "csi": {"driver": "disk.csi.azure.com", "volumeHandle": f"/subscriptions/x/disks/{name}"},
+            "nodeAffinity": {"required": {"nodeSelectorTerms": [zone_term]}},
+        },
+        "status": {"phase": phase, "lastPhaseTransitionTime": clock.ago(days=6)},
+    }
