@@ -46,6 +46,7 @@ def test_main_command_without_a_cluster_runs_on_the_demo(tmp_path: Path) -> None
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "running on the bundled demo snapshot" in result.stdout
+    assert "Warning" not in result.stdout.replace("vantiq-health: 1 warning(s)", ""), result.stdout
     failed = {
         (r["id"], r["namespace"]) for r in json.loads(out.read_text())["results"] if r["outcome"] == "failed"
     }
