@@ -13,8 +13,22 @@ from tests.kube.server import FakeCluster
 from tests.scenarios.broken import VARIANTS, build
 from tests.scenarios.installation import Scenario, baseline
 
-NAMESPACED = ("pods", "secrets", "configmaps", "services", "endpoints", "events", "persistentvolumeclaims",
-              "statefulsets", "deployments", "daemonsets", "replicasets", "cronjobs", "jobs", "ingresses")
+NAMESPACED = (
+    "pods",
+    "secrets",
+    "configmaps",
+    "services",
+    "endpoints",
+    "events",
+    "persistentvolumeclaims",
+    "statefulsets",
+    "deployments",
+    "daemonsets",
+    "replicasets",
+    "cronjobs",
+    "jobs",
+    "ingresses",
+)
 CLUSTER = ("nodes", "persistentvolumes", "storageclasses")
 
 
@@ -28,7 +42,9 @@ def capture(sc: Scenario, target: Path) -> Path:
         kc = str(fake.write_kubeconfig(target.parent / "capture-kubeconfig"))
 
         def kubectl_to(name: str, *args: str) -> None:
-            out = subprocess.run([kubectl, "--kubeconfig", kc, *args], capture_output=True, text=True, timeout=60, check=True)
+            out = subprocess.run(
+                [kubectl, "--kubeconfig", kc, *args], capture_output=True, text=True, timeout=60, check=True
+            )
             (target / name).write_text(out.stdout)
 
         for kind in NAMESPACED:
@@ -37,8 +53,22 @@ def capture(sc: Scenario, target: Path) -> Path:
             kubectl_to(f"{kind}.json", "get", kind, "-o", "json")
         kubectl_to("leases.json", "get", "leases", "-n", "kube-node-lease", "-o", "json")
         kubectl_to("version.json", "version", "-o", "json")
-        subprocess.run([kubectl, "--kubeconfig", kc, "cluster-info", "dump", "--namespaces", "prod,shared",
-                        "--output-directory", str(target / "dump")], capture_output=True, timeout=60, check=True)
+        subprocess.run(
+            [
+                kubectl,
+                "--kubeconfig",
+                kc,
+                "cluster-info",
+                "dump",
+                "--namespaces",
+                "prod,shared",
+                "--output-directory",
+                str(target / "dump"),
+            ],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
     return target
 
 
@@ -50,3 +80,40 @@ def test_kubectl_captured_snapshot_gives_the_live_verdicts(pytester: pytest.Pyte
     assert offline.outcomes() == live.outcomes(), offline.output()
     if name == "wl003-bootstrap":
         assert "i/o timeout" in offline.message("WL003", "prod")
+
+
+def test_cluster_info_dump_saved_from_stdout_gives_the_live_verdicts(pytester: pytest.Pytester) -> None:
+    """`kubectl cluster-info dump > dump.txt`: one file of JSON documents and log blocks."""
+    sc = build(next(v for v in VARIANTS if v.name == "wl003-bootstrap"))
+    snap = capture(sc, pytester.path / "snap")
+    shutil.rmtree(snap / "dump")
+    kubectl = shutil.which("kubectl")
+    assert kubectl is not None
+    with FakeCluster(sc.objects, logs=sc.logs, version=sc.version) as fake:
+        kc = str(fake.write_kubeconfig(pytester.path / "kc"))
+        out = subprocess.run(
+            [kubectl, "--kubeconfig", kc, "cluster-info", "dump", "--namespaces", "prod,shared"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    (snap / "cluster-dump.txt").write_text(out.stdout)
+    live = run_live(pytester, sc)
+    offline = run_snapshot(pytester, snap)
+    assert offline.outcomes() == live.outcomes()
+    assert "i/o timeout" in offline.message("WL003", "prod")
+
+
+def test_redacted_capture_skips_the_value_checks_instead_of_raising_false_alarms(
+    pytester: pytest.Pytester,
+) -> None:
+    sc = baseline()
+    for obj in sc.objects:
+        if obj["kind"] == "Secret" and obj.get("type") != "helm.sh/release.v1":
+            obj["data"] = dict.fromkeys(obj["data"], "***")
+    snap = capture(sc, pytester.path / "snap")
+    run = run_snapshot(pytester, snap)
+    assert run.outcomes()[("SEC002", "prod")] == "skipped"
+    assert "redacted" in run.message("SEC002", "prod")
+    assert not run.with_outcome("failed", "error"), run.output()

@@ -109,7 +109,9 @@ def start(opts: RunOptions, default_system_namespace: str) -> Run:
         try:
             Version.parse(opts.target_version)
         except ValueError:
-            raise SetupError(f"--target-version {opts.target_version!r} is no Kubernetes version (e.g. 1.32)") from None
+            raise SetupError(
+                f"--target-version {opts.target_version!r} is no Kubernetes version (e.g. 1.32)"
+            ) from None
     view, context_ns = _view(opts)
     namespaces = split_namespaces(opts.namespaces)
     note = ""

@@ -129,7 +129,12 @@ def _data_keys(obj: Obj) -> set[str]:
 
 
 def missing_references(
-    sources: list[PodSpecSource], secrets: list[Obj], configmaps: list[Obj] | None, namespace: str
+    sources: list[PodSpecSource],
+    secrets: list[Obj],
+    configmaps: list[Obj] | None,
+    namespace: str,
+    *,
+    secret_keys_known: bool = True,
 ) -> list[Finding]:
     """SEC001: references to Secrets, ConfigMaps or keys that do not exist (and are not optional)."""
     existing = {
@@ -142,7 +147,8 @@ def missing_references(
             if ref.optional or (ref.kind == "ConfigMap" and configmaps is None):
                 continue
             keys = existing[ref.kind].get(ref.name)
-            if keys is None or (ref.key is not None and ref.key not in keys):
+            key_known = secret_keys_known or ref.kind != "Secret"
+            if keys is None or (ref.key is not None and key_known and ref.key not in keys):
                 missing[(ref.kind, ref.name, ref.key if keys is not None else None)].append(ref.where)
     found = []
     for (kind, obj_name, key), wheres in sorted(

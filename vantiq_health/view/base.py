@@ -108,6 +108,14 @@ class ClusterView:
         """True/False, or None when the source cannot tell (no permission)."""
         raise NotImplementedError
 
+    def secret_values_redacted(self) -> str | None:
+        """Why Secret values cannot be judged (a snapshot redacted by whoever captured it), or None."""
+        return None
+
+    def secret_keys_known(self) -> bool:
+        """False when the Secrets came without their data: which keys exist is unknown."""
+        return True
+
     def now(self) -> datetime:
         """The cluster's idea of now: the API server's clock, or the capture time."""
         return datetime.now(UTC)

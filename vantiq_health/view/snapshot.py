@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from vantiq_health import redact
 from vantiq_health.view.base import BY_KIND, ClusterView, SetupError, Unavailable, kind_info
 
 META_FILE = "vantiq-health-snapshot.json"
@@ -74,7 +75,7 @@ class SnapshotView(ClusterView):
                 self._load_logs(path)
             elif path.name == META_FILE:
                 self._merge_meta(self._parse(path)[0])
-            elif path.suffix in (".json", ".yaml", ".yml"):
+            elif path.suffix in (".json", ".yaml", ".yml") or _is_dump_stream(path):
                 for doc in self._parse(path):
                     self._take(doc, path)
         self._settle_coverage()
@@ -107,13 +108,8 @@ class SnapshotView(ClusterView):
             raise SetupError(f"snapshot file {rel}: cannot read it: {exc}") from None
         if not text.strip():
             return []
-        if path.suffix == ".json":
-            try:
-                return [json.loads(text)]
-            except json.JSONDecodeError as exc:
-                raise SetupError(
-                    f"snapshot file {rel}, line {exc.lineno}: not valid JSON ({exc.msg})"
-                ) from None
+        if path.suffix in (".json", ".txt", ".log"):
+            return self._parse_json_stream(text, rel)
         try:
             return [d for d in yaml.load_all(text, Loader=_YamlLoader) if d is not None]
         except yaml.YAMLError as exc:
@@ -121,6 +117,39 @@ class SnapshotView(ClusterView):
             line = f", line {mark.line + 1}" if mark else ""
             problem = getattr(exc, "problem", None) or "parse error"
             raise SetupError(f"snapshot file {rel}{line}: not valid YAML ({problem})") from None
+
+    def _parse_json_stream(self, text: str, rel: Path) -> list[Any]:
+        """One JSON document, or what `kubectl cluster-info dump > FILE` writes to stdout:
+        JSON documents one after another, with the pods' log blocks between them."""
+        decoder, docs, pos = json.JSONDecoder(), [], 0
+        log_lines: list[str] = []
+        while pos < len(text):
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            if pos >= len(text):
+                break
+            if text[pos] in "{[":
+                try:
+                    doc, pos = decoder.raw_decode(text, pos)
+                except json.JSONDecodeError as exc:
+                    raise SetupError(
+                        f"snapshot file {rel}, line {exc.lineno}: not valid JSON ({exc.msg})"
+                    ) from None
+                docs.append(doc)
+                continue
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            log_lines.append(text[pos:end])
+            pos = end + 1
+        if log_lines and not any(_MARK.match(line) for line in log_lines):
+            line = text[: text.find(log_lines[0])].count("\n") + 1
+            raise SetupError(
+                f"snapshot file {rel}, line {line}: not valid JSON (text outside a JSON document)"
+            )
+        for key, lines in _log_blocks(log_lines).items():
+            self.pod_logs[key] = lines
+            self.log_dirs.add(key[:2])
+        return docs
 
     def _dir_namespace(self, path: Path) -> str | None:
         """cluster-info dump keeps a namespace's lists in a folder named after it."""
@@ -195,22 +224,11 @@ class SnapshotView(ClusterView):
             return
         namespace, pod = rel[-3], rel[-2]
         self.log_dirs.add((namespace, pod))
-        current: str | None = None
-        unmarked: list[str] = []
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            mark = _MARK.match(line)
-            if mark:
-                kind, container = mark.group(1), mark.group(2)
-                current = container if kind == "START" else None
-                if current is not None:
-                    self.pod_logs[(namespace, pod, current)] = []
-            elif current is not None:
-                self.pod_logs[(namespace, pod, current)].append(line)
-            else:
-                unmarked.append(line)
-        if unmarked and not any(k[:2] == (namespace, pod) for k in self.pod_logs):
-            # older kubectl wrote one unmarked log per pod
-            self.pod_logs[(namespace, pod, "")] = unmarked
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        blocks = _log_blocks(lines)
+        self.pod_logs.update(blocks)
+        if not blocks and lines:
+            self.pod_logs[(namespace, pod, "")] = lines  # older kubectl wrote one unmarked log per pod
 
     # -- the view -------------------------------------------------------------
     def namespaces(self) -> set[str]:
@@ -223,13 +241,35 @@ class SnapshotView(ClusterView):
         found.discard("")
         return found
 
+    def _user_secrets(self) -> list[dict[str, Any]]:
+        skip = {"helm.sh/release.v1", "kubernetes.io/service-account-token"}
+        return [s for s in self._objects.get("secrets", []) if s.get("type") not in skip]
+
+    def secret_keys_known(self) -> bool:
+        secrets = self._user_secrets()
+        return not secrets or any("data" in s for s in secrets)
+
+    def secret_values_redacted(self) -> str | None:
+        """The API server only returns valid base64: a snapshot where no value decodes, or where
+        every value is the same, was redacted when it was captured, not broken in the cluster."""
+        if not self.secret_keys_known():
+            return "the snapshot's Secrets carry no data (captured without values)"
+        values = [
+            v for s in self._user_secrets() for v in (s.get("data") or {}).values() if isinstance(v, str)
+        ]
+        if values and all(redact.decode_b64(v) is None for v in values):
+            return "none of the snapshot's Secret values is base64: they were redacted when it was captured"
+        if len(values) >= 3 and len(set(values)) == 1:
+            return "every Secret value in the snapshot is the same: they were redacted when it was captured"
+        return None
+
     def namespace_exists(self, namespace: str) -> bool | None:
         return namespace in self.namespaces()
 
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
         covered = self.coverage.get(resource, set())
         if not covered:
-            raise Unavailable(f"the snapshot holds no {resource} (capture: {capture(resource)})")
+            raise Unavailable(f"the snapshot holds no {resource} (capture: {capture(resource, namespace)})")
         if namespace is not None and ALL not in covered and namespace not in covered:
             raise Unavailable(
                 f"the snapshot holds {resource} of {', '.join(sorted(covered))} but not of "
@@ -288,6 +328,30 @@ class SnapshotView(ClusterView):
             "snapshot": str(self.root),
             "captured_at": self.now().isoformat(),
         }
+
+
+def _is_dump_stream(path: Path) -> bool:
+    """A .txt/.log file that starts like `kubectl cluster-info dump` output (a JSON document)."""
+    if path.suffix not in (".txt", ".log"):
+        return False
+    with path.open("rb") as fh:
+        return fh.read(256).lstrip().startswith(b"{")
+
+
+def _log_blocks(lines: list[str]) -> dict[tuple[str, str, str], list[str]]:
+    """The container logs between cluster-info dump's START and END markers, by (ns, pod, container)."""
+    blocks: dict[tuple[str, str, str], list[str]] = {}
+    current: tuple[str, str, str] | None = None
+    for line in lines:
+        mark = _MARK.match(line)
+        if mark:
+            kind, container, namespace, pod = mark.groups()
+            current = (namespace, pod, container) if kind == "START" else None
+            if current is not None:
+                blocks[current] = []
+        elif current is not None:
+            blocks[current].append(line)
+    return blocks
 
 
 def _newest_time(obj: Any, depth: int = 0) -> str:
