@@ -180,6 +180,7 @@ class LiveView(ClusterView):
         self.timeout = (connect_timeout, read_timeout)
         self._version: dict[str, Any] = {}
         self._server_time: tuple[datetime, float] | None = None
+        self._dead: str | None = None  # set by the first transport failure
 
     @property
     def server(self) -> str:
@@ -233,6 +234,7 @@ class LiveView(ClusterView):
         return served
 
     def _discover(self) -> frozenset[str]:
+        self._alive()
         try:
             core_resp: Any = client.CoreApi(self.api).get_api_versions(
                 _preload_content=False, _request_timeout=self.timeout
@@ -241,8 +243,10 @@ class LiveView(ClusterView):
                 _preload_content=False, _request_timeout=self.timeout
             )
             core, groups = json.loads(core_resp.data), json.loads(groups_resp.data)
-        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+        except ApiException as exc:
             raise Unavailable(f"API discovery failed: {_reason(exc)}") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._transport_failed("API discovery", exc) from None
         served = set(core.get("versions", []))
         for group in groups.get("groups", []):
             served.update(v["groupVersion"] for v in group.get("versions", []))
@@ -251,7 +255,17 @@ class LiveView(ClusterView):
     def describe(self) -> dict[str, Any]:
         return {"mode": "live", "context": self.context, "server": self.server}
 
+    def _transport_failed(self, what: str, exc: Exception) -> Unavailable:
+        """A server that timed out or refused once is not asked again: its timeout is paid once."""
+        self._dead = self._dead or f"{what}: {_reason(exc)}"
+        return Unavailable(f"the API server stopped answering ({self._dead})")
+
+    def _alive(self) -> None:
+        if self._dead:
+            raise Unavailable(f"the API server stopped answering ({self._dead})")
+
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+        self._alive()
         api_class, namespaced, everywhere = _METHODS[resource]
         api = api_class(self.api)
         items: list[dict[str, Any]] = []
@@ -269,7 +283,7 @@ class LiveView(ClusterView):
             except ApiException as exc:
                 raise Unavailable(self._list_failure(exc, resource, namespace)) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise Unavailable(f"list {resource}: {_reason(exc)}") from None
+                raise self._transport_failed(f"list {resource}", exc) from None
             page = json.loads(resp.data)
             items.extend(self._with_kind(resource, page.get("items") or []))
             token = (page.get("metadata") or {}).get("continue")
@@ -295,6 +309,7 @@ class LiveView(ClusterView):
         return items
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
+        self._alive()
         try:
             resp: Any = client.CoreV1Api(self.api).read_namespaced_pod_log(
                 pod,
@@ -310,6 +325,6 @@ class LiveView(ClusterView):
                 raise Unavailable(needs("get", "pods/log", namespace)) from None
             raise Unavailable(f"log of {namespace}/{pod} [{container}]: {_reason(exc)}") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unavailable(f"log of {namespace}/{pod} [{container}]: {_reason(exc)}") from None
+            raise self._transport_failed(f"log of {namespace}/{pod} [{container}]", exc) from None
         lines: list[str] = resp.data.decode("utf-8", "replace").splitlines()
         return lines
