@@ -118,3 +118,15 @@ def test_results_json_default_location(pytester: pytest.Pytester, sec002_snapsho
     assert json.loads((pytester.path / "reports" / "results.json").read_text())["results"]
     assert (pytester.path / "reports" / "report.html").exists()
     assert (pytester.path / "reports" / "junit.xml").exists()
+
+
+@pytest.mark.slow
+def test_html_summary_names_the_warnings(pytester: pytest.Pytester) -> None:
+    chromium = _chromium()
+    demo = Path(__file__).resolve().parents[1] / "vantiq_health" / "demo"
+    run_snapshot(pytester, demo)
+    dom = _browser(
+        chromium, "--dump-dom", "--virtual-time-budget=3000", (pytester.path / "report.html").as_uri()
+    )
+    assert 'Warnings (passed, shown below with verdict "warning"): ST001 [shared]' in dom
+    assert '<td class="col-verdict">warning</td>' in dom

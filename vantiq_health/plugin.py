@@ -7,6 +7,7 @@ checks (`checks/`); the project's own tests load it and stay untouched.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Generator, Iterable
 from contextvars import ContextVar
@@ -421,6 +422,24 @@ def _tail(text: str, lines: int = 6) -> str:
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_report_title(report: Any) -> None:
     report.title = "Vantiq health report"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(
+    prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+) -> None:
+    reporter = session.config.pluginmanager.get_plugin("vantiq-health-reporter")
+    if reporter is None:
+        return
+    warned = sorted(
+        f"{r['id']} [{r['namespace'] or 'cluster'}]"
+        for r in reporter.results.values()
+        if r["outcome"] == "warning"
+    )
+    if warned:
+        prefix.append(
+            f'<p class="vh-warnings">Warnings (passed, shown below with verdict "warning"): {html.escape(", ".join(warned))}</p>'
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
