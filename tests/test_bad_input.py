@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,15 +30,6 @@ def no_kube_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A TCP port that accepts connections and never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(16)
-        yield sock.getsockname()[1]
 
 
 def _kubeconfig(path: Path, server: str, contexts: tuple[str, ...] = ("scenario",)) -> Path:
@@ -83,8 +73,8 @@ def test_api_server_refusing_connections(pytester: pytest.Pytester) -> None:
     _assert_one_line_error(pytester, run.result, "cannot reach the API server", f"127.0.0.1:{port}")
 
 
-def test_api_server_that_never_answers_is_bounded(pytester: pytest.Pytester, silent_server: int) -> None:
-    kubeconfig = _kubeconfig(pytester.path / "kc", f"http://127.0.0.1:{silent_server}")
+def test_api_server_that_never_answers_is_bounded(pytester: pytest.Pytester, silent_port: int) -> None:
+    kubeconfig = _kubeconfig(pytester.path / "kc", f"http://127.0.0.1:{silent_port}")
     started = time.monotonic()
     run = run_suite(pytester, "--kubeconfig", str(kubeconfig), "--request-timeout", "1")
     assert time.monotonic() - started < 15

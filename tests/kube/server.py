@@ -6,6 +6,7 @@ here; writes and watches fall through to kmock's `KubernetesEmulator`, whose
 object store holds the seeded objects (so a write shows up in later reads).
 kmock quirks worked around: /work/shared/testing-notes.md, "Kubernetes API: kmock".
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,19 +35,29 @@ _REVIEWS = {"subjectaccessreviews", "selfsubjectaccessreviews", "localsubjectacc
 _ADDON_GROUPS = {"gateway.networking.k8s.io", "metrics.k8s.io"}
 # Group-versions (or resources) that come and go across releases: [first minor served, first minor gone).
 _SERVED_MINORS: dict[str, tuple[int, int]] = {
-    "batch/v1beta1": (0, 25), "policy/v1beta1": (0, 25), "policy/v1": (21, 999),
-    "autoscaling/v2": (23, 999), "autoscaling/v2beta2": (12, 26), "discovery.k8s.io/v1": (21, 999),
-    "flowcontrol.apiserver.k8s.io/v1beta2": (23, 29), "flowcontrol.apiserver.k8s.io/v1beta3": (26, 32),
+    "batch/v1beta1": (0, 25),
+    "policy/v1beta1": (0, 25),
+    "policy/v1": (21, 999),
+    "autoscaling/v2": (23, 999),
+    "autoscaling/v2beta2": (12, 26),
+    "discovery.k8s.io/v1": (21, 999),
+    "flowcontrol.apiserver.k8s.io/v1beta2": (23, 29),
+    "flowcontrol.apiserver.k8s.io/v1beta3": (26, 32),
     "flowcontrol.apiserver.k8s.io/v1": (29, 999),
-    "networking.k8s.io/v1/servicecidrs": (33, 999), "networking.k8s.io/v1/ipaddresses": (33, 999),
+    "networking.k8s.io/v1/servicecidrs": (33, 999),
+    "networking.k8s.io/v1/ipaddresses": (33, 999),
 }
-_FLOWCONTROL = (("flowschemas", "FlowSchema", False),
-                ("prioritylevelconfigurations", "PriorityLevelConfiguration", False))
+_FLOWCONTROL = (
+    ("flowschemas", "FlowSchema", False),
+    ("prioritylevelconfigurations", "PriorityLevelConfiguration", False),
+)
 # Removed group-versions are absent from kmock's bundled discovery: (plural, kind, namespaced).
 _LEGACY: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "batch/v1beta1": (("cronjobs", "CronJob", True),),
-    "policy/v1beta1": (("poddisruptionbudgets", "PodDisruptionBudget", True),
-                       ("podsecuritypolicies", "PodSecurityPolicy", False)),
+    "policy/v1beta1": (
+        ("poddisruptionbudgets", "PodDisruptionBudget", True),
+        ("podsecuritypolicies", "PodSecurityPolicy", False),
+    ),
     "autoscaling/v2beta2": (("horizontalpodautoscalers", "HorizontalPodAutoscaler", True),),
     "flowcontrol.apiserver.k8s.io/v1beta2": _FLOWCONTROL,
     "flowcontrol.apiserver.k8s.io/v1beta3": _FLOWCONTROL,
@@ -70,11 +81,23 @@ class _Res:
         return f"{self.group}/{self.version}" if self.group else self.version
 
     def discovery(self) -> list[dict[str, Any]]:
-        main = {"name": self.plural, "singularName": self.singular or self.kind.lower(),
-                "namespaced": self.namespaced, "kind": self.kind, "verbs": list(self.verbs)}
-        subs = [{"name": f"{self.plural}/{sub}", "singularName": "", "namespaced": self.namespaced,
-                 "kind": self.kind, "verbs": ["get"] if sub == "log" else ["get", "patch", "update"]}
-                for sub in self.subresources]
+        main = {
+            "name": self.plural,
+            "singularName": self.singular or self.kind.lower(),
+            "namespaced": self.namespaced,
+            "kind": self.kind,
+            "verbs": list(self.verbs),
+        }
+        subs = [
+            {
+                "name": f"{self.plural}/{sub}",
+                "singularName": "",
+                "namespaced": self.namespaced,
+                "kind": self.kind,
+                "verbs": ["get"] if sub == "log" else ["get", "patch", "update"],
+            }
+            for sub in self.subresources
+        ]
         return [main | ({"shortNames": list(self.short_names)} if self.short_names else {}), *subs]
 
 
@@ -106,10 +129,21 @@ def _known_resources() -> tuple[_Res, ...]:
     with warnings.catch_warnings():  # kmock 0.8 reads its data file with a deprecated importlib call
         warnings.simplefilter("ignore", DeprecationWarning)
         bundled.load_bundled()
-    found = [_Res(r.group or "", r.version or "", r.plural or "", info.kind or "", bool(info.namespaced),
-                  tuple(sorted(info.verbs)), info.singular or "", tuple(sorted(info.shortnames)),
-                  tuple(sorted(info.subresources)))
-             for r in bundled for info in [bundled[r]]]
+    found = [
+        _Res(
+            r.group or "",
+            r.version or "",
+            r.plural or "",
+            info.kind or "",
+            bool(info.namespaced),
+            tuple(sorted(info.verbs)),
+            info.singular or "",
+            tuple(sorted(info.shortnames)),
+            tuple(sorted(info.subresources)),
+        )
+        for r in bundled
+        for info in [bundled[r]]
+    ]
     for group_version, resources in _LEGACY.items():
         group, _, version = group_version.rpartition("/")
         found += [_Res(group, version, plural, kind, namespaced) for plural, kind, namespaced in resources]
@@ -121,8 +155,16 @@ def _served_in(minor: int, *names: str) -> bool:
 
 
 def _status(code: int, reason: str, message: str, details: dict[str, str] | None = None) -> _Reply:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "details": details or {}, "code": code}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "details": details or {},
+        "code": code,
+    }
     return _Reply(code, body)
 
 
@@ -211,10 +253,17 @@ def _version_rank(version: str) -> tuple[int, int, int]:
 class _Router:
     """Answers read-only API calls from the emulator's object store; None means "let kmock answer"."""
 
-    def __init__(self, emulator: kmock.KubernetesEmulator, objects: Iterable[Mapping[str, Any]], *,
-                 logs: Mapping[tuple[str, str, str], str], version: str,
-                 forbidden: Iterable[tuple[str, str, str | None]], namespaces: Iterable[str] | None,
-                 sar: Callable[[dict[str, Any]], bool]) -> None:
+    def __init__(
+        self,
+        emulator: kmock.KubernetesEmulator,
+        objects: Iterable[Mapping[str, Any]],
+        *,
+        logs: Mapping[tuple[str, str, str], str],
+        version: str,
+        forbidden: Iterable[tuple[str, str, str | None]],
+        namespaces: Iterable[str] | None,
+        sar: Callable[[dict[str, Any]], bool],
+    ) -> None:
         m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
         if not m:
             raise ValueError(f"version must look like '1.29', got {version!r}")
@@ -225,8 +274,9 @@ class _Router:
         self.served: dict[tuple[str, str, str], _Res] = {}
         self.groups: dict[str, dict[str, list[_Res]]] = {}  # group -> version -> resources (discovery)
         for res in _known_resources():
-            if res.group not in _ADDON_GROUPS and _served_in(self.minor, res.group_version,
-                                                             f"{res.group_version}/{res.plural}"):
+            if res.group not in _ADDON_GROUPS and _served_in(
+                self.minor, res.group_version, f"{res.group_version}/{res.plural}"
+            ):
                 self._serve(res)
         self._seed(objects, namespaces)
 
@@ -252,18 +302,26 @@ class _Router:
                 continue
             if namespaced and not meta.get("namespace"):
                 raise ValueError(f"{kind} {meta['name']!r} needs metadata.namespace")
-            self._serve(res, discoverable=_served_in(self.minor, res.group_version, f"{res.group_version}/{plural}"))
-            self.objects[kmock.resource(group, version, plural), meta.get("namespace") if namespaced else None,
-                         meta["name"]] = obj
+            self._serve(
+                res, discoverable=_served_in(self.minor, res.group_version, f"{res.group_version}/{plural}")
+            )
+            self.objects[
+                kmock.resource(group, version, plural),
+                meta.get("namespace") if namespaced else None,
+                meta["name"],
+            ] = obj
             seen_namespaces.update([meta["namespace"]] if namespaced else [])
         versions = [str(obj["metadata"].get("resourceVersion", "")) for obj in objects]
         self.resource_version = str(max([int(v) for v in versions if v.isdigit()], default=1))
         wanted = set(namespaces) if namespaces is not None else seen_namespaces | set(namespace_objects)
         for name in sorted(wanted):
             self.objects["v1/namespaces", None, name] = namespace_objects.get(name) or {
-                "apiVersion": "v1", "kind": "Namespace",
+                "apiVersion": "v1",
+                "kind": "Namespace",
                 "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
-                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            }
 
     def route(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> _Reply | None:
         parts = [p for p in path.split("/") if p]
@@ -291,21 +349,35 @@ class _Router:
     def _denied(self, verb: str, target: _Target) -> _Reply | None:
         resource = f"{target.plural}/{target.sub}" if target.sub else target.plural or ""
         for f_verb, f_resource, f_namespace in self.forbidden:
-            if f_verb in (verb, "*") and f_resource in (resource, "*") and f_namespace in (target.namespace, "*"):
+            if (
+                f_verb in (verb, "*")
+                and f_resource in (resource, "*")
+                and f_namespace in (target.namespace, "*")
+            ):
                 break
         else:
             return None
         subject = f'{resource} "{target.name}"' if target.name else resource
         scope = f'in the namespace "{target.namespace}"' if target.namespace else "at the cluster scope"
-        message = (f'{subject} is forbidden: User "{FORBIDDEN_USER}" cannot {verb} resource "{resource}"'
-                   f' in API group "{target.group}" {scope}')
-        details = {"name": target.name, "kind": target.plural or ""} if target.name else {"kind": target.plural or ""}
+        message = (
+            f'{subject} is forbidden: User "{FORBIDDEN_USER}" cannot {verb} resource "{resource}"'
+            f' in API group "{target.group}" {scope}'
+        )
+        details = (
+            {"name": target.name, "kind": target.plural or ""}
+            if target.name
+            else {"kind": target.plural or ""}
+        )
         return _status(403, "Forbidden", message, details)
 
     def _items(self, res: _Res, namespace: str | None) -> list[dict[str, Any]]:
-        found = [(ns or "", name, obj.raw) for (r, ns, name), obj in self.objects.items()
-                 if (r.group, r.version, r.plural) == (res.group, res.version, res.plural)
-                 and not obj.deleted and (namespace is None or ns == namespace)]
+        found = [
+            (ns or "", name, obj.raw)
+            for (r, ns, name), obj in self.objects.items()
+            if (r.group, r.version, r.plural) == (res.group, res.version, res.plural)
+            and not obj.deleted
+            and (namespace is None or ns == namespace)
+        ]
         return [raw for _, _, raw in sorted(found, key=lambda item: item[:2])]
 
     def _list(self, res: _Res, target: _Target, query: Mapping[str, str]) -> _Reply:
@@ -314,10 +386,20 @@ class _Router:
             fields = _field_matcher(query.get("fieldSelector", ""))
         except ValueError as e:
             return _status(400, "BadRequest", str(e))
-        items = [obj for obj in self._items(res, target.namespace)
-                 if labels(obj.get("metadata", {}).get("labels") or {}) and fields(obj)]
-        return _Reply(200, {"kind": f"{res.kind}List", "apiVersion": res.group_version,
-                            "metadata": {"resourceVersion": self.resource_version}, "items": items})
+        items = [
+            obj
+            for obj in self._items(res, target.namespace)
+            if labels(obj.get("metadata", {}).get("labels") or {}) and fields(obj)
+        ]
+        return _Reply(
+            200,
+            {
+                "kind": f"{res.kind}List",
+                "apiVersion": res.group_version,
+                "metadata": {"resourceVersion": self.resource_version},
+                "items": items,
+            },
+        )
 
     def _get(self, res: _Res, namespace: str | None, name: str) -> _Reply:
         key = (kmock.resource(res.group, res.version, res.plural), namespace, name)
@@ -330,29 +412,45 @@ class _Router:
         containers = sorted(c for n, p, c in self.logs if (n, p) == (ns, pod) and not c.endswith(":previous"))
         container = query.get("container") or (containers[0] if len(containers) == 1 else None)
         if container is None and len(containers) > 1:
-            return _status(400, "BadRequest", f"a container name must be specified for pod {pod},"
-                                              f" choose one of: [{' '.join(containers)}]")
+            return _status(
+                400,
+                "BadRequest",
+                f"a container name must be specified for pod {pod}, choose one of: [{' '.join(containers)}]",
+            )
         previous = query.get("previous") in ("true", "1")
         text = self.logs.get((ns, pod, f"{container}:previous" if previous else str(container)))
         if text is None and previous and container in containers:
-            return _status(400, "BadRequest",
-                           f'previous terminated container "{container}" in pod "{pod}" not found')
+            return _status(
+                400, "BadRequest", f'previous terminated container "{container}" in pod "{pod}" not found'
+            )
         if text is None:
-            return _status(404, "NotFound", f'pods "{pod}" not found' if not containers else
-                           f"container {container} is not valid for pod {pod}", {"name": pod, "kind": "pods"})
+            return _status(
+                404,
+                "NotFound",
+                f'pods "{pod}" not found'
+                if not containers
+                else f"container {container} is not valid for pod {pod}",
+                {"name": pod, "kind": "pods"},
+            )
         if "tailLines" in query:
             text = _tail(text, int(query["tailLines"]))
         if "limitBytes" in query:
-            text = text.encode()[:int(query["limitBytes"])].decode(errors="ignore")
+            text = text.encode()[: int(query["limitBytes"])].decode(errors="ignore")
         return _Reply(200, text, text=True)
 
     def _discovery(self, parts: list[str]) -> _Reply | None:
         docs: dict[tuple[str, ...], Callable[[], Any]] = {
             ("version",): self._version_doc,
-            ("api",): lambda: {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
-                {"clientCIDR": "0.0.0.0/0", "serverAddress": self.address}]},
-            ("apis",): lambda: {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-                self._group_doc(group) for group in self.groups if group]},
+            ("api",): lambda: {
+                "kind": "APIVersions",
+                "versions": ["v1"],
+                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": self.address}],
+            },
+            ("apis",): lambda: {
+                "kind": "APIGroupList",
+                "apiVersion": "v1",
+                "groups": [self._group_doc(group) for group in self.groups if group],
+            },
         }
         if tuple(parts) in docs:
             return _Reply(200, docs[tuple(parts)]())
@@ -368,30 +466,61 @@ class _Router:
         resources = self.groups.get(group, {}).get(version or "")
         if resources is None:
             return _not_found(None, None)
-        return _Reply(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": resources[0].group_version,
-                            "resources": [entry for res in resources for entry in res.discovery()]})
+        return _Reply(
+            200,
+            {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": resources[0].group_version,
+                "resources": [entry for res in resources for entry in res.discovery()],
+            },
+        )
 
     def _group_doc(self, group: str) -> dict[str, Any]:
-        versions = [{"groupVersion": f"{group}/{v}", "version": v}
-                    for v in sorted(self.groups[group], key=_version_rank, reverse=True)]
+        versions = [
+            {"groupVersion": f"{group}/{v}", "version": v}
+            for v in sorted(self.groups[group], key=_version_rank, reverse=True)
+        ]
         return {"name": group, "versions": versions, "preferredVersion": versions[0]}
 
     def _version_doc(self) -> dict[str, str]:
-        return {"major": self.major, "minor": str(self.minor), "gitVersion": f"v{self.major}.{self.minor}.{self.patch}",
-                "gitCommit": "0" * 40, "gitTreeState": "clean", "buildDate": "2024-01-01T00:00:00Z",
-                "goVersion": "go1.22.0", "compiler": "gc", "platform": "linux/amd64"}
+        return {
+            "major": self.major,
+            "minor": str(self.minor),
+            "gitVersion": f"v{self.major}.{self.minor}.{self.patch}",
+            "gitCommit": "0" * 40,
+            "gitTreeState": "clean",
+            "buildDate": "2024-01-01T00:00:00Z",
+            "goVersion": "go1.22.0",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        }
 
 
 class FakeCluster:
     """A fake API server on 127.0.0.1, served from a background thread with its own event loop."""
 
-    def __init__(self, objects: Iterable[dict[str, Any]], *, logs: Mapping[tuple[str, str, str], str] | None = None,
-                 version: str = "1.29", forbidden: Iterable[tuple[str, str, str | None]] = (),
-                 namespaces: Iterable[str] | None = None, sar: Callable[[dict[str, Any]], bool] | None = None) -> None:
+    def __init__(
+        self,
+        objects: Iterable[dict[str, Any]],
+        *,
+        logs: Mapping[tuple[str, str, str], str] | None = None,
+        version: str = "1.29",
+        forbidden: Iterable[tuple[str, str, str | None]] = (),
+        namespaces: Iterable[str] | None = None,
+        sar: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
         # kmock's asyncio primitives bind to a loop on first use only, so building it here is safe.
         self._emulator = kmock.KubernetesEmulator()
-        self._router = _Router(self._emulator, objects, logs=logs or {}, version=version, forbidden=forbidden,
-                               namespaces=namespaces, sar=sar or (lambda review: True))
+        self._router = _Router(
+            self._emulator,
+            objects,
+            logs=logs or {},
+            version=version,
+            forbidden=forbidden,
+            namespaces=namespaces,
+            sar=sar or (lambda review: True),
+        )
         self.url = ""
         self._requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
@@ -412,29 +541,39 @@ class FakeCluster:
         sock.bind(("127.0.0.1", 0))
         self._router.address = f"127.0.0.1:{sock.getsockname()[1]}"
         self.url = f"http://{self._router.address}"
-        self._thread = threading.Thread(target=self._run, args=(sock,), name=f"fake-kube-{self.url}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(sock,), name=f"fake-kube-{self.url}", daemon=True
+        )
         self._thread.start()
         if not self._ready.wait(10) or self._error is not None:
             self.__exit__(None, None, None)
             raise RuntimeError(f"fake Kubernetes API at {self.url} did not start") from self._error
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._loop is not None and self._stop is not None:
             with contextlib.suppress(RuntimeError):  # the loop is already closed: nothing to stop
                 self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(10)
 
-    def write_kubeconfig(self, path: Path, *, context: str = "scenario", namespace: str | None = None) -> Path:
+    def write_kubeconfig(
+        self, path: Path, *, context: str = "scenario", namespace: str | None = None
+    ) -> Path:
         if not self.url:
             raise RuntimeError("enter the FakeCluster before writing a kubeconfig for it")
         ctx = {"cluster": context, "user": context} | ({"namespace": namespace} if namespace else {})
-        config = {"apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": context,
-                  "clusters": [{"name": context, "cluster": {"server": self.url}}],
-                  "users": [{"name": context, "user": {"token": "fake-token"}}],
-                  "contexts": [{"name": context, "context": ctx}]}
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
+            "current-context": context,
+            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "users": [{"name": context, "user": {"token": "fake-token"}}],
+            "contexts": [{"name": context, "context": ctx}],
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path

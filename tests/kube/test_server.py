@@ -1,4 +1,5 @@
 """The fake API server, driven by the unpatched official client over real HTTP."""
+
 from __future__ import annotations
 
 import json
@@ -23,29 +24,78 @@ def _meta(name: str, namespace: str | None = None, **labels: str) -> dict[str, A
 
 
 OBJECTS: list[dict[str, Any]] = [
-    {"apiVersion": "v1", "kind": "Pod", "metadata": _meta("web-0", "prod", app="web", tier="front"),
-     "spec": {"containers": [{"name": "web", "image": "nginx"}, {"name": "proxy", "image": "envoy"}]}},
-    {"apiVersion": "v1", "kind": "Pod", "metadata": _meta("db-0", "prod", app="db"),
-     "spec": {"containers": [{"name": "db", "image": "postgres"}]}},
-    {"apiVersion": "v1", "kind": "Pod", "metadata": _meta("web-0", "staging", app="web"),
-     "spec": {"containers": [{"name": "web", "image": "nginx"}]}},
-    {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("creds", "prod"), "type": "Opaque",
-     "data": {"password": "c2VjcmV0"}},
-    {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": _meta("pv-1"),
-     "spec": {"capacity": {"storage": "1Gi"}}},
-    {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": _meta("standard"),
-     "provisioner": "kubernetes.io/no-provisioner"},
-    {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": _meta("db", "prod", app="db"),
-     "spec": {"replicas": 1, "serviceName": "db"}},
-    {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": _meta("backup", "prod"),
-     "spec": {"schedule": "0 * * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}},
-    {"apiVersion": "v1", "kind": "Event", "metadata": _meta("web-0.1", "prod"), "reason": "BackOff",
-     "involvedObject": {"kind": "Pod", "name": "web-0", "namespace": "prod"}},
-    {"apiVersion": "v1", "kind": "Event", "metadata": _meta("db-0.1", "prod"), "reason": "Pulled",
-     "involvedObject": {"kind": "Pod", "name": "db-0", "namespace": "prod"}},
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta("web-0", "prod", app="web", tier="front"),
+        "spec": {"containers": [{"name": "web", "image": "nginx"}, {"name": "proxy", "image": "envoy"}]},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta("db-0", "prod", app="db"),
+        "spec": {"containers": [{"name": "db", "image": "postgres"}]},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta("web-0", "staging", app="web"),
+        "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta("creds", "prod"),
+        "type": "Opaque",
+        "data": {"password": "c2VjcmV0"},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": _meta("pv-1"),
+        "spec": {"capacity": {"storage": "1Gi"}},
+    },
+    {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": _meta("standard"),
+        "provisioner": "kubernetes.io/no-provisioner",
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": _meta("db", "prod", app="db"),
+        "spec": {"replicas": 1, "serviceName": "db"},
+    },
+    {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": _meta("backup", "prod"),
+        "spec": {
+            "schedule": "0 * * * *",
+            "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}},
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": _meta("web-0.1", "prod"),
+        "reason": "BackOff",
+        "involvedObject": {"kind": "Pod", "name": "web-0", "namespace": "prod"},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": _meta("db-0.1", "prod"),
+        "reason": "Pulled",
+        "involvedObject": {"kind": "Pod", "name": "db-0", "namespace": "prod"},
+    },
 ]
-LOGS = {("prod", "web-0", "web"): "one\ntwo\nthree\n", ("prod", "web-0", "web:previous"): "crashed\n",
-        ("prod", "db-0", "db"): "ready\n"}
+LOGS = {
+    ("prod", "web-0", "web"): "one\ntwo\nthree\n",
+    ("prod", "web-0", "web:previous"): "crashed\n",
+    ("prod", "db-0", "db"): "ready\n",
+}
 
 
 def _api(cluster: FakeCluster, tmp: Path) -> client.ApiClient:
@@ -84,19 +134,31 @@ def test_all_namespaces_and_typed_read(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     everywhere = _raw(core.list_pod_for_all_namespaces(limit=500, _preload_content=False))
     assert [(i["metadata"]["namespace"], i["metadata"]["name"]) for i in everywhere["items"]] == [
-        ("prod", "db-0"), ("prod", "web-0"), ("staging", "web-0")]
+        ("prod", "db-0"),
+        ("prod", "web-0"),
+        ("staging", "web-0"),
+    ]
     assert not everywhere["metadata"].get("continue")
     pod = core.read_namespaced_pod("web-0", "prod")
     assert pod.metadata.labels == {"app": "web", "tier": "front"}
     assert [c.name for c in pod.spec.containers] == ["web", "proxy"]
 
 
-@pytest.mark.parametrize(("selector", "expected"), [
-    ("app=web", ["web-0", "web-0"]), ("app!=web", ["db-0"]), ("app in (db, cache)", ["db-0"]),
-    ("tier", ["web-0"]), ("!tier,app notin (db)", ["web-0"]), ("app==web,tier=front", ["web-0"]),
-])
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("app=web", ["web-0", "web-0"]),
+        ("app!=web", ["db-0"]),
+        ("app in (db, cache)", ["db-0"]),
+        ("tier", ["web-0"]),
+        ("!tier,app notin (db)", ["web-0"]),
+        ("app==web,tier=front", ["web-0"]),
+    ],
+)
 def test_label_selectors(api: client.ApiClient, selector: str, expected: list[str]) -> None:
-    listing = client.CoreV1Api(api).list_pod_for_all_namespaces(label_selector=selector, _preload_content=False)
+    listing = client.CoreV1Api(api).list_pod_for_all_namespaces(
+        label_selector=selector, _preload_content=False
+    )
     assert _names(_raw(listing)) == expected
 
 
@@ -139,8 +201,15 @@ def test_missing_object_is_a_404_status(api: client.ApiClient) -> None:
         client.CoreV1Api(api).read_namespaced_pod("nope", "prod")
     assert error.value.status == 404
     assert json.loads(error.value.body) | {"details": None} == {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": 'pods "nope" not found', "reason": "NotFound", "details": None, "code": 404}
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'pods "nope" not found',
+        "reason": "NotFound",
+        "details": None,
+        "code": 404,
+    }
 
 
 def test_namespaces(api: client.ApiClient) -> None:
@@ -169,17 +238,30 @@ def test_version_and_discovery(api: client.ApiClient) -> None:
 
 
 def test_legacy_groups_on_old_releases(tmp_path: Path) -> None:
-    legacy = {"apiVersion": "batch/v1beta1", "kind": "CronJob", "metadata": {"name": "old", "namespace": "ops"}}
+    legacy = {
+        "apiVersion": "batch/v1beta1",
+        "kind": "CronJob",
+        "metadata": {"name": "old", "namespace": "ops"},
+    }
     with FakeCluster([legacy], version="1.24") as old, _api(old, tmp_path) as api:
-        groups = {g.name: [v.version for v in g.versions] for g in client.ApisApi(api).get_api_versions().groups}
+        groups = {
+            g.name: [v.version for v in g.versions] for g in client.ApisApi(api).get_api_versions().groups
+        }
         assert groups["batch"] == ["v1", "v1beta1"]
         assert "v1beta1" in groups["policy"]
         listing = client.CustomObjectsApi(api).list_cluster_custom_object("batch", "v1beta1", "cronjobs")
-        assert (listing["kind"], listing["apiVersion"], _names(listing)) == ("CronJobList", "batch/v1beta1", ["old"])
+        assert (listing["kind"], listing["apiVersion"], _names(listing)) == (
+            "CronJobList",
+            "batch/v1beta1",
+            ["old"],
+        )
 
 
 def test_forbidden_is_a_403_status(tmp_path: Path) -> None:
-    with FakeCluster(OBJECTS, forbidden=[("list", "secrets", "prod")]) as denied, _api(denied, tmp_path) as api:
+    with (
+        FakeCluster(OBJECTS, forbidden=[("list", "secrets", "prod")]) as denied,
+        _api(denied, tmp_path) as api,
+    ):
         core = client.CoreV1Api(api)
         with pytest.raises(ApiException) as error:
             core.list_namespaced_secret("prod")
@@ -187,10 +269,16 @@ def test_forbidden_is_a_403_status(tmp_path: Path) -> None:
         assert core.list_namespaced_secret("staging").items == []
     assert error.value.status == 403
     assert json.loads(error.value.body) == {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
         "message": 'secrets is forbidden: User "system:serviceaccount:x:y" cannot list resource "secrets"'
-                   ' in API group "" in the namespace "prod"',
-        "reason": "Forbidden", "details": {"kind": "secrets"}, "code": 403}
+        ' in API group "" in the namespace "prod"',
+        "reason": "Forbidden",
+        "details": {"kind": "secrets"},
+        "code": 403,
+    }
 
 
 def test_subject_access_review_twice(tmp_path: Path) -> None:
@@ -213,8 +301,10 @@ def test_request_log_records_writes(tmp_path: Path) -> None:
     with FakeCluster(OBJECTS) as running, _api(running, tmp_path) as api:
         client.CoreV1Api(api).patch_namespaced_pod("db-0", "prod", {"metadata": {"labels": {"x": "y"}}})
         client.CoreV1Api(api).list_namespaced_pod("prod", label_selector="app=db")
-    assert running.requests == [("PATCH", "/api/v1/namespaces/prod/pods/db-0"),
-                                ("GET", "/api/v1/namespaces/prod/pods?labelSelector=app=db")]
+    assert running.requests == [
+        ("PATCH", "/api/v1/namespaces/prod/pods/db-0"),
+        ("GET", "/api/v1/namespaces/prod/pods?labelSelector=app=db"),
+    ]
 
 
 def test_date_header_and_parallel_clusters() -> None:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 from kubernetes import client
 
 from vantiq_health.view import Unavailable
 from vantiq_health.view.live import LiveView
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """Accepts connections, never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
-        yield sock.getsockname()[1]
 
 
 def test_a_dead_server_costs_its_timeout_once(silent_port: int) -> None:

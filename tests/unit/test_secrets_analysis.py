@@ -188,13 +188,19 @@ def test_a_label_added_later_is_not_a_new_value() -> None:
     secret = _secret("keycloak", {"password": b"x"}, written="2026-11-01T00:00:00Z")
     secret["metadata"]["managedFields"] = [
         {"manager": "kubectl-client-side-apply", "time": "2026-11-01T00:00:00Z", "fieldsV1": {"f:data": {}}},
-        {"manager": "kubectl-label", "time": "2026-11-20T00:00:00Z", "fieldsV1": {"f:metadata": {"f:labels": {}}}},
+        {
+            "manager": "kubectl-label",
+            "time": "2026-11-20T00:00:00Z",
+            "fieldsV1": {"f:metadata": {"f:labels": {}}},
+        },
     ]
     assert stale_values(pod_spec_sources([pod], []), [secret], [], set(), "prod") == []
 
 
 def test_without_configmaps_only_secret_references_are_judged() -> None:
-    pod = _pod([{"name": "c", "envFrom": [{"configMapRef": {"name": "cfg"}}, {"secretRef": {"name": "gone"}}]}])
+    pod = _pod(
+        [{"name": "c", "envFrom": [{"configMapRef": {"name": "cfg"}}, {"secretRef": {"name": "gone"}}]}]
+    )
     found = missing_references(pod_spec_sources([pod], []), [], None, "prod")
     assert [f.diagnosis for f in found] == ["Secret prod/gone does not exist"]
 
