@@ -60,7 +60,12 @@ def _canaries(sc: Scenario) -> list[str]:
     sc.find("Pod", "prod", "vantiq-0")["spec"]["containers"][0]["env"].append(
         {"name": "ADMIN_PASSWORD", "value": env_canary}
     )
-    return [*canaries, release_canary, manifest_canary, env_canary]
+    ini_canary, applied_canary = "CANARYgrafanaini", "CANARYlastapplied"
+    sc.find("ConfigMap", "shared", "grafana")["data"]["grafana.ini"] += f"password = {ini_canary}\n"
+    applied = json.dumps({"env": [{"name": "X", "value": applied_canary}]})
+    sts = sc.find("StatefulSet", "prod", "vantiq")
+    sts["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": applied}
+    return [*canaries, release_canary, manifest_canary, env_canary, ini_canary, applied_canary]
 
 
 def _leaks(root: Path, canaries: list[str], skip: Path | None = None) -> list[str]:

@@ -165,3 +165,20 @@ def test_a_directory_without_objects_is_no_snapshot(tmp_path: Path) -> None:
     (tmp_path / "README").write_text("nothing here")
     with pytest.raises(SetupError, match="holds no Kubernetes objects"):
         SnapshotView(tmp_path)
+
+
+def test_saved_configmaps_keep_their_shape_but_not_their_passwords() -> None:
+    from vantiq_health.view.save import redacted_copy
+
+    cm = {
+        "kind": "ConfigMap",
+        "metadata": {"name": "grafana"},
+        "data": {
+            "grafana.ini": "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\npassword = hunter2\n"
+        },
+    }
+    ini = redacted_copy(cm)["data"]["grafana.ini"]
+    assert (
+        ini
+        == "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\npassword = <redacted by vantiq-health: 7 bytes>\n"
+    )

@@ -17,21 +17,45 @@ from pathlib import Path
 from typing import Any
 
 from vantiq_health import __version__
-from vantiq_health.redact import record_for
+from vantiq_health.redact import LAST_APPLIED, record_for
 from vantiq_health.view.base import ClusterView, Unavailable
 from vantiq_health.view.snapshot import META_FILE
 
 _CREDENTIAL_NAME = re.compile(r"pass(word)?|secret|token|api[-_]?key|credential", re.IGNORECASE)
 
 
-def _redact_literal_env(obj: dict[str, Any]) -> dict[str, Any]:
+_CREDENTIAL_LINE = re.compile(
+    r"^(\s*[\w.-]*(?:pass(?:word)?|secret|token|api[-_]?key)[\w.-]*\s*[=:]\s*)(\S.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def redacted_copy(obj: dict[str, Any]) -> dict[str, Any]:
+    """What a saved snapshot may hold of an object: no literal credential anywhere.
+
+    Secrets are already redaction records. Beyond them: env values whose names
+    say they are credentials, `password = ...` lines in ConfigMap files (grafana.ini
+    keeps its database password there), and kubectl's last-applied annotation,
+    which repeats all of those.
+    """
     obj = copy.deepcopy(obj)
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    if annotations.get(LAST_APPLIED) and "vantiq-health" not in annotations[LAST_APPLIED]:
+        annotations[LAST_APPLIED] = "(removed by vantiq-health: it repeats the object's values)"
     for spec in _pod_specs(obj):
         for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
             for env in container.get("env") or []:
-                if "value" in env and _CREDENTIAL_NAME.search(env.get("name", "")):
-                    env["value"] = record_for(str(env["value"]).encode())
+                if isinstance(env.get("value"), str) and _CREDENTIAL_NAME.search(env.get("name", "")):
+                    env["value"] = record_for(env["value"].encode())
+    if obj.get("kind") == "ConfigMap":
+        for key, value in (obj.get("data") or {}).items():
+            if isinstance(value, str):
+                obj["data"][key] = _CREDENTIAL_LINE.sub(_redact_line, value)
     return obj
+
+
+def _redact_line(match: re.Match[str]) -> str:
+    return f"{match.group(1)}<redacted by vantiq-health: {len(match.group(2).encode())} bytes>"
 
 
 def _pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -50,7 +74,7 @@ def save_snapshot(view: ClusterView, target: Path, namespaces: list[str]) -> lis
     for resource, namespace, items in view.listed():
         listed.append([resource, namespace])
         for item in items:
-            per_resource[resource].append(_redact_literal_env(item))
+            per_resource[resource].append(redacted_copy(item))
     for resource, items in sorted(per_resource.items()):
         doc = {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
         written.append(_write(target / f"{resource}.json", doc))
