@@ -99,12 +99,12 @@ def main() -> None:
         kubeconfig = fake.write_kubeconfig(work / "kubeconfig")
         floor_s = floor(kubeconfig)
         before = len(fake.requests)
-        elapsed, peak_kib, _ = run_suite(kubeconfig, work, [])
+        elapsed, peak_kib = run_suite(kubeconfig, work, [])
         requests = len(fake.requests) - before
         rows = [("suite (1 process)", elapsed, peak_kib, requests)]
         if opts.xdist:
             before = len(fake.requests)
-            elapsed, peak_kib, _code = run_suite(kubeconfig, work, ["-n", opts.xdist])
+            elapsed, peak_kib = run_suite(kubeconfig, work, ["-n", opts.xdist])
             rows.append((f"suite (-n {opts.xdist})", elapsed, peak_kib, len(fake.requests) - before))
     print(f"cluster: {len(objects)} objects, {opts.pods} extra pods in {opts.namespaces} namespaces")
     print(f"floor: raw listing of every pod: {floor_s:.2f} s")
