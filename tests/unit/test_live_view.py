@@ -1,12 +1,16 @@
-"""The live view against servers that misbehave: it never hangs twice."""
+"""The live view: one request per list whatever the threads, and a dead server paid for once."""
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
-from kubernetes import client
+from kubernetes import client, config
 
+from tests.kube.server import FakeCluster
+from tests.scenarios.installation import baseline
 from vantiq_health.view import Unavailable
 from vantiq_health.view.live import LiveView
 
@@ -37,3 +41,19 @@ def test_the_same_failure_is_remembered_per_key(silent_port: int) -> None:
     with pytest.raises(Unavailable):
         view.objects("pods", "prod")
     assert [key for key, _ in view.unavailable()] == [("list", "pods", "prod")]
+
+
+def test_threads_asking_at_once_cause_one_request_per_list(tmp_path: Path) -> None:
+    sc = baseline()
+    with FakeCluster(sc.objects) as fake:
+        api = config.new_client_from_config(config_file=str(fake.write_kubeconfig(tmp_path / "kc")))
+        view = LiveView(api, context="scenario")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda _: len(view.objects("pods", "prod")), range(32)))
+        secrets = view.objects("secrets", "prod")
+        requests = [path for _, path in fake.requests]
+    assert set(results) == {
+        len([o for o in sc.objects if o["kind"] == "Pod" and o["metadata"]["namespace"] == "prod"])
+    }
+    assert sum("/namespaces/prod/pods" in p for p in requests) == 1
+    assert all(isinstance(v, dict) and "sha256" in v for s in secrets for v in s["data"].values())
