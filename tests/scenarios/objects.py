@@ -174,6 +174,27 @@ def owner_ref(kind: str, name: str, api_version: str = "apps/v1") -> Obj:
     }
 
 
+def _token_volume(name: str) -> Obj:
+    """The service account volume the API server injects into every pod."""
+    sources = [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {
+            "downwardAPI": {
+                "items": [
+                    {"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}
+                ]
+            }
+        },
+    ]
+    return {"name": name, "projected": {"defaultMode": 420, "sources": sources}}
+
+
+def _with_token_mount(container: Obj, token: str) -> Obj:
+    mount = {"name": token, "readOnly": True, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}
+    return {**container, "volumeMounts": [*container.get("volumeMounts", []), mount]}
+
+
 def pod(
     name: str,
     ns: str,
@@ -195,15 +216,16 @@ def pod(
     md = meta(name, ns, clock, age_days=started_days_ago, labels=labels or {})
     if owner:
         md["ownerReferences"] = [owner]
+    token = f"kube-api-access-{hashlib.sha1(name.encode()).hexdigest()[:5]}"
     spec: Obj = {
-        "containers": containers,
+        "containers": [_with_token_mount(c, token) for c in containers],
         "restartPolicy": "Always",
         "serviceAccountName": "default",
         "nodeName": node,
-        "volumes": volumes or [],
+        "volumes": [*(volumes or []), _token_volume(token)],
     }
     if init_containers:
-        spec["initContainers"] = init_containers
+        spec["initContainers"] = [_with_token_mount(c, token) for c in init_containers]
     status: Obj = {
         "phase": phase,
         "conditions": conditions(clock, ready=ready, started_days_ago=started_days_ago),

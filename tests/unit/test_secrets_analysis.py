@@ -208,3 +208,19 @@ def test_without_configmaps_only_secret_references_are_judged() -> None:
 def test_angle_brackets_inside_a_real_password_are_no_placeholder() -> None:
     assert value_defects(b"a<b>c9!Zq") == []
     assert value_defects(b"<changeme>") == ["placeholder"]
+
+
+def test_the_injected_service_account_volumes_are_not_judged() -> None:
+    access = {
+        "name": "kube-api-access-x7k2p",
+        "projected": {
+            "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            ]
+        },
+    }
+    legacy = {"name": "default-token-abcde", "secret": {"secretName": "default-token-abcde"}}
+    mount = {"name": "default-token-abcde", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}
+    pod = _pod([{"name": "c", "volumeMounts": [mount]}], [access, legacy])
+    assert missing_references(pod_spec_sources([pod], []), [], [], "prod") == []

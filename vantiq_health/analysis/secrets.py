@@ -100,6 +100,8 @@ def _volume_refs(spec: Obj, label: str) -> list[Ref]:
             mounts[mount.get("name", "")].append(f"{container.get('name')}:{mount.get('mountPath')}")
     refs = []
     for volume in spec.get("volumes") or []:
+        if _service_account_volume(volume, spec):
+            continue
         at = ", ".join(mounts.get(volume.get("name", ""), [])) or "not mounted"
         where = f"{label}, volume {volume.get('name')} ({at})"
         for kind, source in _volume_sources(volume):
@@ -114,6 +116,20 @@ def _volume_refs(spec: Obj, label: str) -> list[Ref]:
                 if k
             )
     return refs
+
+
+SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def _service_account_volume(volume: Obj, spec: Obj) -> bool:
+    """The token volume Kubernetes injects itself (kube-api-access-*, legacy *-token-*): not ours to judge."""
+    if any(s.get("serviceAccountToken") for s in (volume.get("projected") or {}).get("sources") or []):
+        return True
+    return any(
+        m.get("name") == volume.get("name") and m.get("mountPath") == SERVICE_ACCOUNT_PATH
+        for c in containers(spec)
+        for m in c.get("volumeMounts") or []
+    )
 
 
 def references(source: PodSpecSource) -> list[Ref]:
