@@ -68,3 +68,26 @@ def test_project_tests_do_not_contact_a_cluster(
     pytester.makepyfile("def test_plain():\n    assert True\n")
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1)
+
+
+def test_offline_without_namespace_finds_the_installation(pytester: pytest.Pytester) -> None:
+    from tests.scenarios.kubectl import write_cluster_info_dump
+
+    snap = write_cluster_info_dump(baseline(), pytester.path / "dump")
+    (snap / "get" / "statefulsets.json").unlink()  # a dump alone has no StatefulSets: the pods tell
+    run = run_suite(pytester, "--snapshot", str(snap))
+    assert "namespaces running vantiq (found in the snapshot): prod" in run.output()
+    assert run.doc["namespaces"] == ["prod", "shared"]
+
+
+def test_a_saved_snapshot_remembers_its_namespaces(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    for obj in sc.objects:  # an installation whose shared components live in "platform"
+        if obj["metadata"].get("namespace") == "shared":
+            obj["metadata"]["namespace"] = "platform"
+        elif obj["kind"] == "Namespace" and obj["metadata"]["name"] == "shared":
+            obj["metadata"]["name"] = "platform"
+    run_live(pytester, sc, "--system-namespace", "platform", "--save-snapshot=saved")
+    offline = run_suite(pytester, "--snapshot", str(pytester.path / "saved"))
+    assert offline.doc["namespaces"] == ["prod", "platform"]
+    assert "namespaces: as saved in the snapshot" in offline.output()

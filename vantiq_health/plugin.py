@@ -362,7 +362,7 @@ class Reporter:
             from vantiq_health.view.save import save_snapshot
 
             target = Path(save_dir) / worker if worker else Path(save_dir)
-            save_snapshot(run.view, target, run.all_namespaces)
+            save_snapshot(run.view, target, run.namespaces, run.system_namespace)
         if worker:
             return
         path = Path(config.getoption("vh_results_json"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,19 +89,21 @@ def _default_namespaces(view: ClusterView, context_ns: str | None, config: Confi
     meta = getattr(view, "meta", {})
     if meta.get("namespaces"):
         return list(meta["namespaces"]), "namespaces: as saved in the snapshot"
-    try:
-        found = sorted(
-            {
-                s["metadata"].get("namespace", "")
-                for s in view.objects("statefulsets")
-                if s["metadata"].get("name") == config.names["vantiq"]
-            }
-        )
-    except Unavailable:
-        found = []
+    vantiq = config.names["vantiq"]
+    found = _namespaces_of(view, "statefulsets", lambda name: name == vantiq)
+    # a cluster-info dump has no StatefulSets, but it has their pods
+    found = found or _namespaces_of(view, "pods", re.compile(rf"{re.escape(vantiq)}-\d+").fullmatch)
     if not found:
         raise SetupError("the snapshot does not say which namespace to check: pass --namespace NS")
-    return found, f"namespaces holding the {config.names['vantiq']} StatefulSet: {', '.join(found)}"
+    return found, f"namespaces running {vantiq} (found in the snapshot): {', '.join(found)}"
+
+
+def _namespaces_of(view: ClusterView, resource: str, wanted: Callable[[str], object]) -> list[str]:
+    try:
+        objs = view.objects(resource)
+    except Unavailable:
+        return []
+    return sorted({o["metadata"].get("namespace", "") for o in objs if wanted(o["metadata"].get("name", ""))})
 
 
 def start(opts: RunOptions, default_system_namespace: str) -> Run:
@@ -121,7 +125,8 @@ def start(opts: RunOptions, default_system_namespace: str) -> Run:
     if missing:
         where = "the snapshot" if view.mode == "snapshot" else "the cluster"
         raise SetupError(f"namespace {missing[0]} does not exist in {where}")
-    system = opts.system_namespace or default_system_namespace
+    saved = getattr(view, "meta", {}).get("system_namespace")  # a snapshot saved by this suite
+    system = opts.system_namespace or saved or default_system_namespace
     system_present = view.namespace_exists(system) is not False
     if opts.system_namespace and not system_present:
         raise SetupError(f"system namespace {system} does not exist")

@@ -66,7 +66,9 @@ def _pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:
     return [template["spec"]] if "spec" in template else []
 
 
-def save_snapshot(view: ClusterView, target: Path, namespaces: list[str]) -> list[Path]:
+def save_snapshot(
+    view: ClusterView, target: Path, namespaces: list[str], system_namespace: str
+) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written = []
     per_resource: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -86,6 +88,7 @@ def save_snapshot(view: ClusterView, target: Path, namespaces: list[str]) -> lis
         "source": view.describe(),
         "captured_at": view.now().isoformat(),
         "namespaces": namespaces,
+        "system_namespace": system_namespace,
         "listed": listed,
         "served_group_versions": sorted(view.served_group_versions() or []),
     }

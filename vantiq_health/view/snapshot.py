@@ -92,6 +92,7 @@ class SnapshotView(ClusterView):
         for key in ("listed", "namespaces", "served_group_versions"):
             merged[key] = merged.get(key, []) + [v for v in meta.get(key, []) if v not in merged.get(key, [])]
         merged["captured_at"] = max(merged.get("captured_at", ""), meta.get("captured_at", ""))
+        merged.setdefault("system_namespace", meta.get("system_namespace"))
         merged.setdefault("source", meta.get("source"))
 
     def _files(self) -> list[Path]:
