@@ -208,14 +208,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = config.stash.get(RUN_KEY, None)
     if run is None:
         return None
-    src = run.view.describe()
-    where = (
-        f"snapshot {src['snapshot']} (captured {src['captured_at']})"
-        if src["mode"] == "snapshot"
-        else f"context {src['context']} at {src['server']}"
-    )
     lines = [
-        f"vantiq-health {__version__}: {where}, Kubernetes {run.server_version()}",
+        f"vantiq-health {__version__}: {run.source_line()}, Kubernetes {run.server_version()}",
         f"namespaces: {', '.join(run.namespaces)}; system namespace: {run.system_namespace}",
     ]
     if run.namespace_note:
@@ -322,11 +316,7 @@ class Reporter:
         if metadata is None:
             return
         run = get_run(self.config)
-        src = run.view.describe()
-        if src["mode"] == "live":
-            metadata["Cluster"] = f"context {src['context']} at {src['server']}"
-        else:
-            metadata["Cluster"] = f"snapshot {src['snapshot']} (captured {src['captured_at']})"
+        metadata["Cluster"] = run.source_line()
         metadata["Kubernetes"] = run.server_version()
         metadata["Namespaces"] = ", ".join(run.namespaces)
         metadata["System namespace"] = run.system_namespace

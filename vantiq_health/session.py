@@ -46,6 +46,13 @@ class Run:
         extra = [] if self.system_namespace in self.namespaces else [self.system_namespace]
         return self.namespaces + extra
 
+    def source_line(self) -> str:
+        """Where the objects come from, as the header and the report say it."""
+        src = self.view.describe()
+        if src["mode"] == "snapshot":
+            return f"snapshot {src['snapshot']} (captured {src['captured_at']})"
+        return f"context {src['context']} at {src['server']}"
+
     def server_version(self) -> str:
         try:
             return str(self.view.version().get("gitVersion", "unknown"))
