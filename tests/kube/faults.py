@@ -3,6 +3,7 @@
 A fault is chosen by a regex on the request path and a mode:
   "stall"   status and headers, the start of a body, then nothing until the cluster stops;
   "drop"    headers announcing a long body, half of it, then the connection closes;
+  "trickle" headers, then one byte of body every 0.2 s, never ending (each read gets data in time);
   "pages"   lists answer normally but always carry a fresh `continue` token (later pages empty);
   "html"    a web page instead of the API (a proxy or a console URL in the kubeconfig);
   "500", "429", "401" ...  that HTTP status with a Status body (429 says `Retry-After: 1`).
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-MODES = ("stall", "drop", "pages", "html")
+MODES = ("stall", "drop", "trickle", "pages", "html")
 _pages = itertools.count(1)
 
 
@@ -50,7 +51,7 @@ async def respond(
             body["items"] = []
         body["metadata"] = {**body.get("metadata", {}), "continue": f"page-{next(_pages)}"}
         return aiohttp.web.json_response(body, status=reply.status)
-    if mode in ("stall", "drop"):
+    if mode in ("stall", "drop", "trickle"):
         return await _partial(mode, raw, stop)
     raise ValueError(f"unknown fault mode {mode!r} (known: {', '.join(MODES)} or an HTTP status)")
 
@@ -80,6 +81,12 @@ async def _partial(
     if mode == "drop":
         if raw.transport is not None:
             raw.transport.close()
+    elif mode == "trickle":
+        with contextlib.suppress(ConnectionError):
+            while not stop.is_set():
+                await resp.write(b" ")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.2)
     else:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 120)

@@ -91,6 +91,17 @@ def test_a_server_that_stalls_after_headers_costs_one_deadline_then_answers_at_o
         assert not _lists(fake, "secrets")
 
 
+def test_one_deadline_covers_the_body_of_a_server_that_trickles(tmp_path: Path) -> None:
+    """Every read gets a byte before the read timeout; only a deadline for the whole answer ends it."""
+    with FakeCluster(baseline().objects, faults={r"/secrets$": "trickle"}) as fake:
+        view = _view(fake, tmp_path, timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(Unavailable, match="within 1 s") as exc:
+            view.objects("secrets", "prod")
+        assert time.monotonic() - started < 1.8
+        assert exc.value.cause == "dead"
+
+
 def test_a_connection_dropped_mid_body_is_retried_twice_and_noted(tmp_path: Path) -> None:
     with FakeCluster(baseline().objects, faults={r"/secrets$": "drop"}) as fake:
         view = _view(fake, tmp_path)
@@ -223,3 +234,17 @@ def test_the_view_loads_no_typed_api_or_model_module(tmp_path: Path) -> None:
         )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("0 "), out.stdout
+
+
+def test_retries_have_a_budget_per_run_and_the_note_says_when_it_is_spent(tmp_path: Path) -> None:
+    with FakeCluster(baseline().objects, faults={r"/namespaces/prod/": "500"}) as fake:
+        view = _view(fake, tmp_path)
+        view.retries_left = 3
+        for resource in ("pods", "secrets", "configmaps"):
+            with pytest.raises(Unavailable, match="HTTP 500"):
+                view.objects(resource, "prod")
+    assert len(_lists(fake, "pods")) == 3
+    assert len(_lists(fake, "secrets")) == 2
+    assert len(_lists(fake, "configmaps")) == 1
+    assert len(view.notes) == 3
+    assert "retries are used up" in view.notes[-1]

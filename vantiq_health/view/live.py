@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from kubernetes import client, config
@@ -43,7 +44,7 @@ RETRY_BUDGET = 20  # retries per run: a server failing everything does not multi
 def list_path(kind: Kind, namespace: str | None) -> str:
     """/api/v1/namespaces/NS/pods, /apis/apps/v1/statefulsets ... from the kind's fields."""
     root = f"/apis/{kind.group}/{kind.version}" if kind.group else f"/api/{kind.version}"
-    where = f"/namespaces/{namespace}" if namespace is not None and kind.namespaced else ""
+    where = f"/namespaces/{_seg(namespace)}" if namespace is not None and kind.namespaced else ""
     return f"{root}{where}/{kind.resource}"
 
 
@@ -130,7 +131,7 @@ class LiveView(ClusterView):
         self._version: dict[str, Any] = {}
         self._server_time: tuple[datetime, float] | None = None
         self._dead: str | None = None  # set by the first transport failure
-        self._retries_left = RETRY_BUDGET
+        self.retries_left = RETRY_BUDGET
         self._notes_lock = threading.Lock()
 
     @property
@@ -185,7 +186,7 @@ class LiveView(ClusterView):
     def namespace_exists(self, namespace: str) -> bool | None:
         """True/False, or None when we may not ask (no get on namespaces) or cannot tell."""
         try:
-            reply = self._get(f"/api/v1/namespaces/{namespace}", f"get namespace {namespace}")
+            reply = self._get(f"/api/v1/namespaces/{_seg(namespace)}", f"get namespace {namespace}")
         except (Failure, Unavailable):
             return None
         return {200: True, 404: False}.get(reply.status)
@@ -231,9 +232,7 @@ class LiveView(ClusterView):
         try:
             return self._get(path, what, query, **kw)
         except Failure as exc:
-            if exc.kind == "too_big":
-                raise Unavailable(f"{what}: {exc}") from None
-            if exc.kind == "dropped":
+            if exc.kind in ("too_big", "dropped"):  # the server answers: it is not dead
                 raise Unavailable(f"{what}: {exc}") from None
             with self._notes_lock:
                 self._dead = self._dead or f"{what}: {exc}"
@@ -262,12 +261,12 @@ class LiveView(ClusterView):
 
     def _may_retry(self, what: str, why: str, wait: float) -> bool:
         with self._notes_lock:
-            if self._retries_left <= 0:
+            if self.retries_left <= 0:
                 return False
-            self._retries_left -= 1
+            self.retries_left -= 1
             note = f"retried {what} after {wait:g} s: {why}"
-            if not self._retries_left:
-                note += f" (the run's {RETRY_BUDGET} retries are used up: later failures are not retried)"
+            if not self.retries_left:
+                note += " (the run's retries are used up: later failures are not retried)"
             self.notes.append(note)
         log.warning(note)
         time.sleep(wait)
@@ -319,7 +318,10 @@ class LiveView(ClusterView):
         if previous:
             query.append(("previous", "true"))
         reply = self._answer(
-            f"/api/v1/namespaces/{namespace}/pods/{pod}/log", what, query, accept="text/plain, */*"
+            f"/api/v1/namespaces/{_seg(namespace)}/pods/{_seg(pod)}/log",
+            what,
+            query,
+            accept="text/plain, */*",
         )
         if reply.status == 403:
             raise Unavailable(needs("get", "pods/log", namespace), "forbidden")
@@ -327,6 +329,11 @@ class LiveView(ClusterView):
             raise Unavailable(f"{what}: {reply.message()}")
         lines: list[str] = reply.body.decode("utf-8", "replace").splitlines()
         return lines
+
+
+def _seg(name: str) -> str:
+    """A name as one path segment: a namespace given as `a/../b` cannot walk the API's paths."""
+    return quote(name, safe="")
 
 
 def _cause(status: int) -> str:
