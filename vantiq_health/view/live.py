@@ -314,9 +314,11 @@ class LiveView(ClusterView):
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
         what = f"log of {namespace}/{pod} [{container}]"
-        query: list[tuple[str, Any]] = [("container", container), ("tailLines", tail)]
-        if previous:
-            query.append(("previous", "true"))
+        query: list[tuple[str, Any]] = [
+            ("container", container),
+            ("previous", "true" if previous else "false"),
+            ("tailLines", tail),
+        ]
         reply = self._answer(
             f"/api/v1/namespaces/{_seg(namespace)}/pods/{_seg(pod)}/log",
             what,
