@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.apis import ApiChange, Version, classify
-from vantiq_health.findings import Finding, finding
+from vantiq_health.findings import Finding, ObjectRef, finding
 from vantiq_health.helm import OBJECT_PREFIX, SECRET_TYPE, ManifestObject, ReleaseRecord, latest
 
 GONE = {"uninstalled", "uninstalling"}
@@ -149,7 +149,8 @@ def _api_finding(
         gone = f"renders {len(objs)} object(s) whose API is removed in Kubernetes {gone_in}, the next minor"
         diagnosis = f"{release} {gone}: after that upgrade the next deploy ends in `{failure}`"
     evidence = [_object_line(rec, obj, change) for obj, change in objs]
-    return finding("HM001", diagnosis, evidence, _api_fix(rec, objs), severity=severity)
+    about = ObjectRef("HelmRelease", rec.namespace, rec.name)
+    return finding("HM001", diagnosis, evidence, _api_fix(rec, objs), severity=severity, object=about)
 
 
 def _object_line(rec: ReleaseRecord, obj: ManifestObject, change: ApiChange | None) -> str:
@@ -218,4 +219,6 @@ def _stuck_finding(rec: ReleaseRecord, good: ReleaseRecord | None) -> Finding:
         fix.append(
             f"kubectl get {kind} {rec.storage_object} -n {rec.namespace} --show-labels  # the stuck revision"
         )
-    return finding("HM002", diagnosis, evidence, fix)
+    return finding(
+        "HM002", diagnosis, evidence, fix, object=ObjectRef("HelmRelease", rec.namespace, rec.name)
+    )
