@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.apis import ApiChange, Version, classify
 from vantiq_health.findings import Finding, ObjectRef, finding
-from vantiq_health.helm import OBJECT_PREFIX, SECRET_TYPE, ManifestObject, ReleaseRecord, latest
+from vantiq_health.helm import OBJECT_PREFIX, ManifestObject, ReleaseRecord, is_storage_object, latest
 
 GONE = {"uninstalled", "uninstalling"}
 STUCK = ("pending-install", "pending-upgrade", "pending-rollback", "failed")
@@ -71,19 +71,11 @@ def _release_of(storage_object: str) -> tuple[str | None, int]:
     return (match.group(1), int(match.group(2))) if match else (None, 0)
 
 
-def _is_helm_storage(obj: Obj) -> bool:
-    labels = (obj.get("metadata") or {}).get("labels") or {}
-    return obj.get("type") == SECRET_TYPE or (
-        labels.get("owner") == "helm" and name(obj).startswith(OBJECT_PREFIX)
-    )
-
-
 def read_releases(secrets: list[Obj], configmaps: list[Obj]) -> Releases:
     """The releases of a namespace from its Helm storage Secrets and ConfigMaps (sanitized by the view)."""
     found = Releases()
-    for obj in [*secrets, *configmaps]:
-        if not _is_helm_storage(obj):
-            continue
+    stored = [s for s in secrets if is_storage_object(s, is_secret=True)]
+    for obj in [*stored, *(c for c in configmaps if is_storage_object(c, is_secret=False))]:
         summary = obj.get("helmRelease")
         if not isinstance(summary, dict):
             found.undecodable[name(obj)] = "no readable data.release"
