@@ -263,6 +263,7 @@ class _Router:
         forbidden: Iterable[tuple[str, str, str | None]],
         namespaces: Iterable[str] | None,
         sar: Callable[[dict[str, Any]], bool],
+        failing: Iterable[tuple[str, str | None]] = (),
     ) -> None:
         m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
         if not m:
@@ -270,6 +271,7 @@ class _Router:
         self.major, self.minor, self.patch = m[1], int(m[2]), m[3] or "0"
         self.objects, self.logs, self.sar = emulator.objects, dict(logs), sar
         self.forbidden = list(forbidden)
+        self.failing = set(failing)  # (resource, namespace or "*") lists that answer 500
         self.address = "127.0.0.1"
         self.served: dict[tuple[str, str, str], _Res] = {}
         self.groups: dict[str, dict[str, list[_Res]]] = {}  # group -> version -> resources (discovery)
@@ -332,6 +334,8 @@ class _Router:
             return None
         if (denied := self._denied(_verb(method, target, query), target)) is not None:
             return denied
+        if {(target.plural, target.namespace), (target.plural, "*")} & self.failing and not target.name:
+            return _status(500, "InternalError", f"cannot list {target.plural}")
         if method == "POST" and target.group == "authorization.k8s.io" and target.plural in _REVIEWS:
             review = json.loads(body or b"{}")
             return _Reply(201, {**review, "status": {"allowed": bool(self.sar(review))}})
@@ -509,6 +513,7 @@ class FakeCluster:
         forbidden: Iterable[tuple[str, str, str | None]] = (),
         namespaces: Iterable[str] | None = None,
         sar: Callable[[dict[str, Any]], bool] | None = None,
+        failing: Iterable[tuple[str, str | None]] = (),
     ) -> None:
         # kmock's asyncio primitives bind to a loop on first use only, so building it here is safe.
         self._emulator = kmock.KubernetesEmulator()
@@ -520,6 +525,7 @@ class FakeCluster:
             forbidden=forbidden,
             namespaces=namespaces,
             sar=sar or (lambda review: True),
+            failing=failing,
         )
         self.url = ""
         self._requests: list[tuple[str, str]] = []
