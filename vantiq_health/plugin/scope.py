@@ -40,9 +40,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def unmet_need(run: Run, meta: CatalogEntry, namespace: str | None) -> str | None:
     """Why the check cannot run at all here, or None."""
+    if namespace == run.system_namespace and not run.system_present:
+        return run.absent[namespace]  # it does not exist: nothing of it to judge
     reads_namespace = any(kind_info(kind).namespaced for kind in meta.needs)
     if namespace is not None and reads_namespace and namespace in run.absent:
-        return run.absent[namespace]
+        return run.absent[namespace]  # a snapshot without it: only what is cluster-scoped can be judged
     for kind in meta.needs:
         try:
             run.view.objects(kind, namespace)
