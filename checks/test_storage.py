@@ -66,8 +66,9 @@ def test_claims_are_bound_and_database_volumes_retained(
         database_claims(ctx, databases), ctx.pvcs, ctx.pvs, classes["storageclasses"]
     )
     unbound = unbound_claims(ctx.pvcs, seen["events"])
-    # a volume's policy comes from its PV or else its StorageClass (unknown ones are named in facts)
-    unseen = seen.reasons(*OWNERS)
+    # a volume's policy comes from its PV or else its StorageClass: unseen only when neither was read
+    policies = [*seen.reasons("persistentvolumes"), *classes.reasons()]
+    unseen = seen.reasons(*OWNERS) + (policies if len(policies) == 2 else [])
     expect(unbound + deleted, namespace, facts, unseen=unseen)
 
 

@@ -53,7 +53,11 @@ def test_a_list_that_fails_or_is_forbidden_is_never_taken_for_empty(pytester: py
     _mongodb_one_of_three(sc)
     sc.remove("Secret", "prod", "dbbackup-creds")  # only CronJob mongobackup references it
     sc.failing = [("cronjobs", "prod"), ("daemonsets", "*")]
-    sc.forbidden = [("list", "deployments", "prod")]
+    sc.forbidden = [
+        ("list", "deployments", "prod"),
+        ("list", "persistentvolumes", None),
+        ("list", "storageclasses", None),
+    ]
     run = run_live(pytester, sc)
     assert run.outcomes()[("WL004", "prod")] == "failed", run.output()
     message = run.message("WL004", "prod")
@@ -65,6 +69,10 @@ def test_a_list_that_fails_or_is_forbidden_is_never_taken_for_empty(pytester: py
     _assert_skipped_naming(run, ("SEC002", "prod"), "list cronjobs in prod")
     _assert_skipped_naming(run, ("ST002", "prod"), "needs: list deployments in prod")
     assert run.outcomes()[("SEC001", "shared")] == "passed"  # its CronJobs answered
+    # a database volume's reclaim policy comes from its PV or its StorageClass: neither could be read
+    _assert_skipped_naming(
+        run, ("ST002", "shared"), "needs: list persistentvolumes", "needs: list storageclasses"
+    )
     assert run.result.ret == 1
 
 
