@@ -267,6 +267,7 @@ class _Router:
         forbidden: Iterable[tuple[str, str, str | None]],
         namespaces: Iterable[str] | None,
         sar: Callable[[dict[str, Any]], bool],
+        failing: Iterable[tuple[str, str | None]] = (),
     ) -> None:
         m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
         if not m:
@@ -274,6 +275,7 @@ class _Router:
         self.major, self.minor, self.patch = m[1], int(m[2]), m[3] or "0"
         self.objects, self.logs, self.sar = emulator.objects, dict(logs), sar
         self.forbidden = list(forbidden)
+        self.failing = set(failing)  # (resource, namespace or "*") lists that answer 500
         self.address = "127.0.0.1"
         self.served: dict[tuple[str, str, str], _Res] = {}
         self.groups: dict[str, dict[str, list[_Res]]] = {}  # group -> version -> resources (discovery)
@@ -336,6 +338,8 @@ class _Router:
             return None
         if (denied := self._denied(_verb(method, target, query), target)) is not None:
             return denied
+        if {(target.plural, target.namespace), (target.plural, "*")} & self.failing and not target.name:
+            return _status(500, "InternalError", f"cannot list {target.plural}")
         if method == "POST" and target.group == "authorization.k8s.io" and target.plural in _REVIEWS:
             review = json.loads(body or b"{}")
             return _Reply(201, {**review, "status": {"allowed": bool(self.sar(review))}})
@@ -515,6 +519,7 @@ class FakeCluster:
         sar: Callable[[dict[str, Any]], bool] | None = None,
         faults: Mapping[str, str] | None = None,
         tls_dir: Path | None = None,
+        failing: Iterable[tuple[str, str | None]] = (),
     ) -> None:
         """faults: path regex -> mode (tests/kube/faults.py); tls_dir: serve HTTPS, certificate there."""
         # kmock's asyncio primitives bind to a loop on first use only, so building it here is safe.
@@ -527,6 +532,7 @@ class FakeCluster:
             forbidden=forbidden,
             namespaces=namespaces,
             sar=sar or (lambda review: True),
+            failing=failing,
         )
         self.url = ""
         self.faults = dict(faults or {})

@@ -5,7 +5,8 @@ pytest parses the command line. It only acts on runs that collect the
 checks (`checks/`); the project's own tests load it and stay untouched.
 
 - `api`: what check modules import (`check`, `expect`)
-- `setup`: options, run set-up, namespace parametrization, the header
+- `setup`: options, run set-up, the header
+- `scope`: each check over the namespaces of its catalog scope, skipped when its needs are unmet
 - `outcomes`: findings to pytest outcomes, report properties
 - `results`: results.json, the terminal summary, --save-snapshot
 - `html`: the pytest-html hooks
@@ -15,6 +16,7 @@ from vantiq_health.plugin.api import check, expect, get_run
 
 pytest_plugins = [
     "vantiq_health.plugin.setup",
+    "vantiq_health.plugin.scope",
     "vantiq_health.plugin.outcomes",
     "vantiq_health.plugin.html",
 ]
