@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from vantiq_health.partial import gather
 from vantiq_health.view.base import ClusterView, Unavailable
 
