@@ -1,0 +1,25 @@
+"""NET: the environment the installation runs in — addresses, clocks."""
+
+import pytest
+
+from vantiq_health.analysis.network import LEASE_NAMESPACE, clock_skew, lease_clocks, public_addresses
+from vantiq_health.plugin import check, expect
+
+
+@check("NET003")
+def test_node_and_pod_ips_are_private(cluster, run):
+    nodes = cluster.objects("nodes")
+    pods = [p for ns in run.all_namespaces for p in cluster.objects("pods", ns)]
+    expect(public_addresses(nodes, pods), None)
+
+
+@check("NET004")
+def test_node_clocks_agree(cluster, settings):
+    clocks, unusable = lease_clocks(cluster.objects("leases", LEASE_NAMESPACE))
+    if not clocks:
+        pytest.skip(f"cannot check: no usable kubelet Lease in {LEASE_NAMESPACE} (leases: {len(unusable)})")
+    reference = cluster.now() if cluster.mode == "live" else None
+    nodes = {n["metadata"]["name"] for n in cluster.objects("nodes")}
+    found, facts = clock_skew(clocks, reference, settings.threshold("clock_skew_seconds"), nodes)
+    facts += [f"lease {name}: no renewTime or leaseDurationSeconds" for name in unusable]
+    expect(found, None, facts)
