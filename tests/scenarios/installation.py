@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.scenarios.certs import server_chain
 from tests.scenarios.objects import (
     Clock,
     Obj,
@@ -310,10 +311,7 @@ def _prod(sc: Scenario, ns: str = "prod") -> None:
             "vantiq-ssl-cert",
             ns,
             c,
-            {
-                "tls.crt": "-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n",
-                "tls.key": "-----BEGIN PRIVATE KEY-----\nnot checked here\n-----END PRIVATE KEY-----\n",
-            },
+            dict(zip(("tls.crt", "tls.key"), server_chain(DOMAIN, c.now), strict=True)),
             type_="kubernetes.io/tls",
         ),
         secret(

@@ -1,0 +1,56 @@
+"""Broken variants of the baseline for the environment: addresses, clocks (NET) and the TLS certificate (VQ001)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.scenarios.broken import Variant
+from tests.scenarios.certs import server_chain
+from tests.scenarios.installation import DOMAIN, Scenario
+from tests.scenarios.objects import b64
+
+
+def _net003_public_node(sc: Scenario) -> None:
+    """A worker node on a global range: Keycloak answers keycloak-init with HTTPS required."""
+    node = sc.find("Node", None, "aks-nodepool1-1")
+    node["status"]["addresses"][0]["address"] = "52.140.18.7"
+
+
+def _net004_clock_ahead(sc: Scenario) -> None:
+    """One node's clock runs 45 s ahead: its kubelet stamps its lease in the future."""
+    lease = sc.find("Lease", "kube-node-lease", "aks-nodepool1-2")
+    lease["spec"]["renewTime"] = (sc.clock.now + timedelta(seconds=45)).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def _vq001(sc: Scenario, crt: bytes, key: bytes) -> None:
+    sc.find("Secret", "prod", "vantiq-ssl-cert")["data"].update({"tls.crt": b64(crt), "tls.key": b64(key)})
+
+
+def _vq001_expired(sc: Scenario) -> None:
+    """The certificate ran out two days ago and nobody renewed it."""
+    _vq001(sc, *server_chain(DOMAIN, sc.clock.now, days_left=-2))
+
+
+def _vq001_wrong_host(sc: Scenario) -> None:
+    """A renewal was issued for the staging host and deployed to prod."""
+    _vq001(sc, *server_chain("vantiq-staging.example.com", sc.clock.now))
+
+
+VARIANTS = [
+    Variant(
+        "net003-public-node",
+        _net003_public_node,
+        {("NET003", None): ("node aks-nodepool1-1: InternalIP 52.140.18.7", "HTTPS required")},
+    ),
+    Variant(
+        "net004-clock-ahead",
+        _net004_clock_ahead,
+        {("NET004", None): ("node aks-nodepool1-2: clock at least", "ahead", "Invalid client secret")},
+    ),
+    Variant("vq001-expired", _vq001_expired, {("VQ001", "prod"): ("the certificate expired on",)}),
+    Variant(
+        "vq001-wrong-host",
+        _vq001_wrong_host,
+        {("VQ001", "prod"): (f"host {DOMAIN} not in the SANs", "vantiq-staging.example.com")},
+    ),
+]
