@@ -111,4 +111,5 @@ def test_offline_each_node_is_held_against_the_others() -> None:
 
 def test_leases_without_times_are_reported_not_judged() -> None:
     clocks, unusable = lease_clocks([lease("n1", NOW, duration="forty"), {"metadata": {"name": "x"}}])
-    assert clocks == [] and unusable == ["n1", "x"]
+    assert clocks == []
+    assert unusable == ["n1", "x"]

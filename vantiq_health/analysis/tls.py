@@ -25,7 +25,8 @@ def hostname_matches(host: str, pattern: str) -> bool:
 
 def ingress_hosts(ingresses: list[Obj], secret_name: str) -> list[str]:
     """Hosts the Ingresses serve with this Secret (or, when none names it, every Ingress host)."""
-    named, every = [], []
+    named: list[str] = []
+    every: list[str] = []
     for ing in ingresses:
         spec = ing.get("spec") or {}
         for tls in spec.get("tls") or []:
