@@ -1,4 +1,4 @@
-"""Tier 2 for NET003/NET004 and VQ001: each broken variant fails its own check, live over HTTP and offline."""
+"""Tier 2 for NET003/NET004 VQ001 and MT002/MT009: each broken variant fails its own check, live over HTTP and offline."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.test_scenarios import _assert_verdicts
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_environment_variant_fails_its_check_live(pytester: pytest.Pytester, variant) -> None:
-    run = run_live(pytester, build(variant), "-m", "network or vantiq")
+    run = run_live(pytester, build(variant), "-m", "network or vantiq or metrics")
     assert run.result.ret == 1, run.output()
     _assert_verdicts(run, variant)
 
@@ -21,6 +21,9 @@ def test_environment_variant_fails_its_check_live(pytester: pytest.Pytester, var
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_environment_variant_fails_its_check_offline(pytester: pytest.Pytester, variant) -> None:
     run = run_snapshot(
-        pytester, write_get_output(build(variant), pytester.path / "snap"), "-m", "network or vantiq"
+        pytester,
+        write_get_output(build(variant), pytester.path / "snap"),
+        "-m",
+        "network or vantiq or metrics",
     )
     _assert_verdicts(run, variant)

@@ -1,4 +1,4 @@
-"""Broken variants of the baseline for the environment: addresses, clocks (NET) and the TLS certificate (VQ001)."""
+"""Broken variants of the baseline for the environment: addresses, clocks (NET), the TLS certificate (VQ001), Grafana (MT)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,25 @@ def _vq001_wrong_host(sc: Scenario) -> None:
     _vq001(sc, *server_chain("vantiq-staging.example.com", sc.clock.now))
 
 
+def _mt002_sqlite(sc: Scenario) -> None:
+    """deploy.yaml left `grafana.ini:` blank: [database] is empty and Grafana falls back to sqlite3."""
+    cm = sc.find("ConfigMap", "shared", "grafana")
+    cm["data"]["grafana.ini"] = (
+        "[analytics]\ncheck_for_updates = true\n[database] # nothing set here\n[grafana_net]\nurl = https://grafana.net\n"
+    )
+
+
+def _mt009_zones(sc: Scenario) -> None:
+    """grafanadb's volume was recreated in another zone than grafana's."""
+    for pv in sc.objects:
+        if (
+            pv["kind"] == "PersistentVolume"
+            and pv["spec"].get("claimRef", {}).get("name") == "grafanadb-mysql"
+        ):
+            term = pv["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]
+            term["matchExpressions"][0]["values"] = ["japaneast-3"]
+
+
 VARIANTS = [
     Variant(
         "net003-public-node",
@@ -53,4 +72,6 @@ VARIANTS = [
         _vq001_wrong_host,
         {("VQ001", "prod"): (f"host {DOMAIN} not in the SANs", "vantiq-staging.example.com")},
     ),
+    Variant("mt002-sqlite", _mt002_sqlite, {("MT002", "shared"): ("sqlite3", "lost on the next upgrade")}),
+    Variant("mt009-zones", _mt009_zones, {("MT009", "shared"): ("different zones", "japaneast-3")}),
 ]

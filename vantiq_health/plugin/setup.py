@@ -163,6 +163,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name, values in (
         ("namespace", run.all_namespaces),
         ("installation_namespace", run.namespaces),
+        ("system_namespace", [run.system_namespace]),
     ):
         if name in metafunc.fixturenames:
             metafunc.parametrize(name, values, ids=values, indirect=True, scope="session")

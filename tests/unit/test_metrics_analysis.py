@@ -1,0 +1,62 @@
+"""MT002's reading of grafana.ini and GF_DATABASE_* env, MT009's zones: exact diagnoses."""
+
+from __future__ import annotations
+
+import pytest
+
+from vantiq_health.analysis.metrics import dashboards_not_in_mysql, grafana_database
+
+SERVICES = {"grafana", "grafanadb-mysql", "influxdb"}
+
+
+def cm(ini: str) -> dict:
+    return {"metadata": {"name": "grafana"}, "data": {"grafana.ini": ini}}
+
+
+def deploy(**env: str) -> dict:
+    container = {"name": "grafana", "env": [{"name": k, "value": v} for k, v in env.items()]}
+    return {"spec": {"template": {"spec": {"containers": [container]}}}}
+
+
+def judge(configmap: dict | None, workload: dict | None = None) -> list:
+    db = grafana_database(configmap, workload, "grafana")
+    return dashboards_not_in_mysql(db, SERVICES, "shared", "grafana", "grafanadb-mysql:3306")
+
+
+def test_mysql_on_the_grafanadb_service_passes() -> None:
+    assert judge(cm("[database]\ntype = mysql\nhost = grafanadb-mysql:3306\nuser = grafana\n")) == []
+
+
+def test_the_notes_blank_database_section_is_sqlite3() -> None:
+    # exactly as the notes show it: a comment after the section header, nothing under it
+    [f] = judge(
+        cm("[auth.basic]\nenabled = false\n[database] # not set\n[grafana_net]\nurl = https://grafana.net\n")
+    )
+    assert f.diagnosis.startswith("Grafana stores its dashboards in sqlite3")
+    assert "ConfigMap grafana grafana.ini [database]: type is empty (Grafana default sqlite3)" in f.evidence
+
+
+def test_no_configmap_at_all_is_sqlite3() -> None:
+    [f] = judge(None)
+    assert "sqlite3" in f.diagnosis
+
+
+def test_env_overrides_the_ini() -> None:
+    ini = cm("[database]\ntype = sqlite3\n")
+    assert judge(ini, deploy(GF_DATABASE_TYPE="mysql", GF_DATABASE_HOST="grafanadb-mysql:3306")) == []
+    assert judge(ini, deploy(GF_DATABASE_URL="mysql://grafana:x@grafanadb-mysql:3306/grafana")) == []
+
+
+@pytest.mark.parametrize(
+    ("host", "ok"),
+    [
+        ("grafanadb-mysql:3306", True),
+        ("grafanadb-mysql.shared.svc.cluster.local:3306", True),
+        ("grafana-mysql:3306", False),  # a Service that does not exist
+        ("", False),  # Grafana's default 127.0.0.1:3306, inside the Grafana pod
+        ("mysql.example.net:3306", True),  # a database outside the cluster: not judged here
+    ],
+)
+def test_mysql_host_must_name_a_service(host: str, ok: bool) -> None:
+    found = judge(cm(f"[database]\ntype = mysql\nhost = {host}\n"))
+    assert (found == []) is ok
