@@ -1,14 +1,33 @@
-"""MT: the metrics pipeline — where Grafana keeps its dashboards and where its volumes live."""
+"""MT: the metrics pipeline — Grafana's data source, where it keeps its dashboards, where its volumes live."""
 
 import pytest
 
 from vantiq_health.analysis.metrics import (
     dashboards_not_in_mysql,
+    datasource_findings,
     grafana_database,
+    influx_wants_auth,
+    provisioned_datasources,
     volumes_in_different_zones,
 )
 from vantiq_health.analysis.storage import StorageContext
 from vantiq_health.plugin import check, expect
+
+
+@check("MT001")
+def test_influxdb_data_source_points_at_the_influxdb_service(cluster, system_namespace, settings):
+    ns = system_namespace
+    sources = provisioned_datasources(cluster.objects("configmaps", ns))
+    if not sources:
+        pytest.skip(
+            f"cannot check: no InfluxDB data source is provisioned in a ConfigMap of {ns}; "
+            "data sources added in Grafana's UI live in its database (the Grafana API, a live probe)"
+        )
+    services = {s["metadata"]["name"] for s in cluster.objects("services", ns)}
+    workloads = cluster.objects("statefulsets", ns) + cluster.objects("deployments", ns)
+    auth = influx_wants_auth(workloads, settings.name(ns, "influxdb"))
+    found = datasource_findings(sources, services, ns, auth, settings.name(ns, "grafana"))
+    expect(found, ns, [f"{ds.source}: {ds.name} -> {ds.url}" for ds in sources])
 
 
 @check("MT002")

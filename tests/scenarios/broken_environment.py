@@ -55,6 +55,14 @@ def _mt009_zones(sc: Scenario) -> None:
             term["matchExpressions"][0]["values"] = ["japaneast-3"]
 
 
+def _mt001_wrong_url(sc: Scenario) -> None:
+    """The data source was added with the release-prefixed name the notes warn about."""
+    cm = sc.find("ConfigMap", "shared", "grafana")
+    cm["data"]["datasources.yaml"] = cm["data"]["datasources.yaml"].replace(
+        "http://influxdb:8086", "http://influxdb-influxdb:8086"
+    )
+
+
 VARIANTS = [
     Variant(
         "net003-public-node",
@@ -74,4 +82,9 @@ VARIANTS = [
     ),
     Variant("mt002-sqlite", _mt002_sqlite, {("MT002", "shared"): ("sqlite3", "lost on the next upgrade")}),
     Variant("mt009-zones", _mt009_zones, {("MT009", "shared"): ("different zones", "japaneast-3")}),
+    Variant(
+        "mt001-wrong-url",
+        _mt001_wrong_url,
+        {("MT001", "shared"): ("http://influxdb-influxdb:8086", "names no Service in shared")},
+    ),
 ]

@@ -549,7 +549,12 @@ def _shared(sc: Scenario, ns: str = "shared") -> None:
             ns,
             c,
             {
-                "grafana.ini": "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\nname = grafana\nuser = grafana\n"
+                "grafana.ini": "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\nname = grafana\nuser = grafana\n",
+                "datasources.yaml": (
+                    "apiVersion: 1\ndatasources:\n- name: InfluxDB\n  type: influxdb\n  access: proxy\n"
+                    "  url: http://influxdb:8086\n  database: kubernetes\n  user: admin\n"
+                    "  secureJsonData:\n    password: Infl8x-s3cret\n"
+                ),
             },
         ),
         configmap(

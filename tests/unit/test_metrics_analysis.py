@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from vantiq_health.analysis.metrics import dashboards_not_in_mysql, grafana_database
+from vantiq_health.analysis.metrics import (
+    dashboards_not_in_mysql,
+    datasource_findings,
+    grafana_database,
+    influx_wants_auth,
+    provisioned_datasources,
+)
 
 SERVICES = {"grafana", "grafanadb-mysql", "influxdb"}
 
@@ -60,3 +66,45 @@ def test_env_overrides_the_ini() -> None:
 def test_mysql_host_must_name_a_service(host: str, ok: bool) -> None:
     found = judge(cm(f"[database]\ntype = mysql\nhost = {host}\n"))
     assert (found == []) is ok
+
+
+def provisioning(url: str, *, user: str | None = "admin", password: bool = True) -> dict:
+    lines = ["apiVersion: 1", "datasources:", "- name: InfluxDB", "  type: influxdb", f"  url: {url}"]
+    if user:
+        lines.append(f"  user: {user}")
+    if password:
+        lines += ["  secureJsonData:", "    password: pw"]
+    return {"metadata": {"name": "grafana"}, "data": {"datasources.yaml": "\n".join(lines) + "\n"}}
+
+
+def mt001(cm: dict, *, auth: bool = True) -> list:
+    return datasource_findings(provisioned_datasources([cm]), SERVICES, "shared", auth, "grafana")
+
+
+def test_datasource_on_the_influxdb_service_passes() -> None:
+    assert mt001(provisioning("http://influxdb:8086")) == []
+    assert mt001(provisioning("http://influxdb.shared.svc.cluster.local:8086")) == []
+
+
+def test_datasource_with_the_release_prefixed_name_fails() -> None:
+    [f] = mt001(provisioning("http://influxdb-influxdb:8086"))
+    assert "points at http://influxdb-influxdb:8086, which names no Service in shared" in f.diagnosis
+
+
+def test_datasource_without_credentials_when_influxdb_wants_them() -> None:
+    [f] = mt001(provisioning("http://influxdb:8086", user=None, password=False))
+    assert "has no user and password" in f.diagnosis
+    assert mt001(provisioning("http://influxdb:8086", user=None, password=False), auth=False) == []
+
+
+def test_influx_auth_from_its_env() -> None:
+    sts = {
+        "metadata": {"name": "influxdb"},
+        "spec": {
+            "template": {
+                "spec": {"containers": [{"env": [{"name": "INFLUXDB_HTTP_AUTH_ENABLED", "value": "true"}]}]}
+            }
+        },
+    }
+    assert influx_wants_auth([sts], "influxdb") is True
+    assert influx_wants_auth([sts], "other") is False

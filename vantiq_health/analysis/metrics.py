@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import configparser
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-from vantiq_health.analysis.k8s import Obj, containers
+import yaml
+
+from vantiq_health.analysis.k8s import Obj, containers, name
 from vantiq_health.analysis.storage import StorageContext
 from vantiq_health.findings import Finding, finding
 
@@ -122,3 +125,100 @@ def volumes_in_different_zones(
             [f"kubectl get pvc -n {ctx.namespace} -o wide", "kubectl get pv -L topology.kubernetes.io/zone"],
         )
     ], facts
+
+
+# -- MT001: the InfluxDB data source ------------------------------------------------------------
+@dataclass(frozen=True)
+class DataSource:
+    name: str
+    url: str
+    has_user: bool
+    has_password: bool
+    source: str  # ConfigMap and key it was provisioned from
+
+
+def provisioned_datasources(configmaps: list[Obj]) -> list[DataSource]:
+    """InfluxDB data sources from provisioning files in ConfigMaps (the chart's datasources.yaml, sidecars)."""
+    found = []
+    for cm in configmaps:
+        for key, text in (cm.get("data") or {}).items():
+            if not (isinstance(text, str) and key.endswith((".yaml", ".yml")) and "datasources" in text):
+                continue
+            for ds in _yaml_list(text, "datasources"):
+                if str(ds.get("type", "")).lower() != "influxdb":
+                    continue
+                raw_secure = ds.get("secureJsonData")
+                secure: dict[str, Any] = raw_secure if isinstance(raw_secure, dict) else {}
+                found.append(
+                    DataSource(
+                        str(ds.get("name", "")),
+                        str(ds.get("url", "")),
+                        bool(ds.get("user") or ds.get("basicAuthUser")),
+                        bool(ds.get("password") or secure.get("password") or secure.get("basicAuthPassword")),
+                        f"ConfigMap {name(cm)} {key}",
+                    )
+                )
+    return found
+
+
+def _yaml_list(text: str, key: str) -> list[dict[str, Any]]:
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []
+    items = doc.get(key) if isinstance(doc, dict) else None
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def datasource_findings(
+    sources: list[DataSource], services: set[str], ns: str, influx_auth: bool, grafana: str
+) -> list[Finding]:
+    """MT001: each InfluxDB data source names an existing Service and, when InfluxDB wants auth, has credentials."""
+    found = []
+    for ds in sources:
+        host = urlsplit(ds.url).hostname or ""
+        in_cluster = host.count(".") == 0 or ".svc" in host
+        if not host or (in_cluster and host.split(".")[0] not in services):
+            found.append(
+                finding(
+                    "MT001",
+                    f"Grafana data source {ds.name!r} points at {ds.url or '(no URL)'}, which names no Service in {ns}",
+                    [
+                        f"{ds.source}: url {ds.url or '(none)'}",
+                        f"Services in {ns}: {', '.join(sorted(services)) or 'none'}",
+                    ],
+                    [f"kubectl get svc -n {ns}", f"kubectl rollout restart deployment/{grafana} -n {ns}"],
+                )
+            )
+        if influx_auth and not (ds.has_user and ds.has_password):
+            missing = " and ".join(
+                w for w, ok in (("user", ds.has_user), ("password", ds.has_password)) if not ok
+            )
+            found.append(
+                finding(
+                    "MT001",
+                    f"Grafana data source {ds.name!r} has no {missing}, but InfluxDB requires authentication "
+                    "(Vantiq system version 3.10.1 and later): set them to the InfluxDB Secret's values",
+                    [f"{ds.source}: {missing} not set"],
+                    [f"kubectl get secret -n {ns} -o name | grep -i influx"],
+                )
+            )
+    return found
+
+
+def influx_wants_auth(workloads: list[Obj], influxdb: str) -> bool:
+    """InfluxDB's auth is on when its container sets INFLUXDB_HTTP_AUTH_ENABLED or gets an admin password."""
+    for w in workloads:
+        if name(w) != influxdb:
+            continue
+        spec = ((w.get("spec") or {}).get("template") or {}).get("spec") or {}
+        for c in containers(spec):
+            for env in c.get("env") or []:
+                key = str((env or {}).get("name", ""))
+                if key == "INFLUXDB_HTTP_AUTH_ENABLED" and str(env.get("value", "")).lower() == "true":
+                    return True
+                if key in ("INFLUXDB_ADMIN_PASSWORD", "INFLUXDB_ADMIN_USER") and (
+                    "valueFrom" in env or env.get("value")
+                ):
+                    return True
+    return False
