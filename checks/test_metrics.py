@@ -3,11 +3,14 @@
 import pytest
 
 from vantiq_health.analysis.metrics import (
+    dashboards_in,
     dashboards_not_in_mysql,
     datasource_findings,
+    docker_era_dashboards,
     grafana_database,
     influx_wants_auth,
     provisioned_datasources,
+    runtimes,
     volumes_in_different_zones,
 )
 from vantiq_health.analysis.storage import StorageContext
@@ -42,6 +45,21 @@ def test_grafana_stores_dashboards_in_mysql(cluster, system_namespace, settings)
     services = {s["metadata"]["name"] for s in cluster.objects("services", ns)}
     expected = f"{settings.name(ns, 'grafanadb')}:3306"
     expect(dashboards_not_in_mysql(db, services, ns, grafana, expected), ns, [f"{db.source}: type {db.type}"])
+
+
+@check("MT007")
+def test_dashboards_match_the_container_runtime(cluster, system_namespace):
+    ns = system_namespace
+    dashboards = dashboards_in(cluster.objects("configmaps", ns))
+    if not dashboards:
+        pytest.skip(
+            f"cannot check: no Grafana dashboard is provisioned in a ConfigMap of {ns}; "
+            "dashboards saved in Grafana live in its database (the Grafana API, a live probe)"
+        )
+    by_runtime = runtimes(cluster.objects("nodes"))
+    facts = [f"{rt}: {len(nodes)} node(s)" for rt, nodes in sorted(by_runtime.items())]
+    facts += [f"{d.source}: {d.title}" for d in dashboards]
+    expect(docker_era_dashboards(dashboards, by_runtime, ns), ns, facts)
 
 
 @check("MT009")

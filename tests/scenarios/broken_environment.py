@@ -63,6 +63,14 @@ def _mt001_wrong_url(sc: Scenario) -> None:
     )
 
 
+def _mt007_docker_queries(sc: Scenario) -> None:
+    """The Vantiq Resources dashboard still queries docker_container_cpu after the move to containerd."""
+    cm = sc.find("ConfigMap", "shared", "grafana-dashboards-vantiq")
+    cm["data"]["vantiq-resources.json"] = cm["data"]["vantiq-resources.json"].replace(
+        '\\"kubernetes_pod_container\\" WHERE', '\\"docker_container_cpu\\" WHERE'
+    )
+
+
 VARIANTS = [
     Variant(
         "net003-public-node",
@@ -86,5 +94,10 @@ VARIANTS = [
         "mt001-wrong-url",
         _mt001_wrong_url,
         {("MT001", "shared"): ("http://influxdb-influxdb:8086", "names no Service in shared")},
+    ),
+    Variant(
+        "mt007-docker-queries",
+        _mt007_docker_queries,
+        {("MT007", "shared"): ("Vantiq Resources", "docker_container_cpu", "kubernetes_pod_container")},
     ),
 ]

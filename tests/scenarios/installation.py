@@ -7,6 +7,7 @@ derives one broken variant per failure mode from it.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,33 @@ class Scenario:
 
     def add(self, *objs: Obj) -> None:
         self.objects.extend(objs)
+
+
+# The notes' "To-Be" queries for containerd clusters (AKS 1.19 and later).
+VANTIQ_RESOURCES: dict[str, Any] = {
+    "title": "Vantiq Resources",
+    "templating": {
+        "list": [
+            {
+                "name": "pod",
+                "query": 'show tag values from "kubernetes_pod_container" with key="pod_name" where pod_name =~ /vantiq-/',
+            }
+        ]
+    },
+    "panels": [
+        {
+            "title": "CPU utilization",
+            "targets": [
+                {
+                    "rawQuery": True,
+                    "query": 'SELECT mean("cpu_usage_nanocores") / 10000000 AS "cpu usage" FROM "kubernetes_pod_container" '
+                    "WHERE (pod_name =~ /^$pod$/ AND namespace =~ /^$installation$/ and container_name =~ /^vantiq/) "
+                    "AND $timeFilter GROUP BY pod_name, time($__interval) fill(none)",
+                }
+            ],
+        }
+    ],
+}
 
 
 def _node(name: str, ip: str, clock: Clock) -> Obj:
@@ -562,6 +590,13 @@ def _shared(sc: Scenario, ns: str = "shared") -> None:
             ns,
             c,
             {"ca.crt": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"},
+        ),
+        configmap(
+            "grafana-dashboards-vantiq",
+            ns,
+            c,
+            {"vantiq-resources.json": json.dumps(VANTIQ_RESOURCES, indent=1)},
+            labels={"grafana_dashboard": "1"},
         ),
     )
     sc.add(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from vantiq_health.analysis.metrics import (
+    dashboards_in,
     dashboards_not_in_mysql,
     datasource_findings,
+    docker_era_dashboards,
     grafana_database,
     influx_wants_auth,
     provisioned_datasources,
+    runtimes,
 )
 
 SERVICES = {"grafana", "grafanadb-mysql", "influxdb"}
@@ -108,3 +113,41 @@ def test_influx_auth_from_its_env() -> None:
     }
     assert influx_wants_auth([sts], "influxdb") is True
     assert influx_wants_auth([sts], "other") is False
+
+
+def dash_cm(query: str) -> dict:
+    doc = {
+        "title": "MongoDB Monitoring Dashboard",
+        "panels": [{"title": "CPU", "targets": [{"query": query}]}],
+    }
+    return {"metadata": {"name": "dash"}, "data": {"mongo.json": json.dumps(doc)}}
+
+
+def node_rt(runtime: str) -> dict:
+    return {"metadata": {"name": "n1"}, "status": {"nodeInfo": {"containerRuntimeVersion": runtime}}}
+
+
+def mt007(query: str, runtime: str = "containerd://1.7.15") -> list:
+    return docker_era_dashboards(dashboards_in([dash_cm(query)]), runtimes([node_rt(runtime)]), "shared")
+
+
+def test_docker_era_query_on_containerd_is_found_with_its_replacement() -> None:
+    [f] = mt007(
+        'SELECT mean("usage_percent") FROM "docker_container_cpu" WHERE "io.kubernetes.pod.name" =~ /^$pod$/'
+    )
+    assert "MongoDB Monitoring Dashboard" in f.diagnosis
+    assert any("kubernetes_pod_container" in e for e in f.evidence)
+    assert any("panel/variable 'CPU'" in e for e in f.evidence)
+
+
+def test_docker_era_query_on_docker_nodes_is_fine() -> None:
+    assert mt007('SELECT * FROM "docker_container_cpu"', runtime="docker://20.10.7") == []
+
+
+def test_hostile_dashboards_do_not_break_the_reader() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    cm = {
+        "metadata": {"name": "x"},
+        "data": {"a.json": '{"panels": ' + deep + "}", "b.json": '{"panels": [}'},
+    }
+    assert dashboards_in([cm]) == []

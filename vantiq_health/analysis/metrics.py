@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -222,3 +223,109 @@ def influx_wants_auth(workloads: list[Obj], influxdb: str) -> bool:
                 ):
                     return True
     return False
+
+
+# -- MT007: dashboards written for docker on a containerd cluster -------------------------------
+DOCKER_ERA = (
+    "docker_container_",
+    "io.kubernetes.pod.name",
+    "io.kubernetes.pod.namespace",
+    "io.kubernetes.container.name",
+)
+REPLACEMENTS = {
+    "cpu": 'SELECT mean("cpu_usage_nanocores") / 10000000 AS "cpu usage" FROM "kubernetes_pod_container" '
+    "WHERE (pod_name =~ /^$pod$/ AND namespace =~ /^$installation$/) AND $timeFilter "
+    "GROUP BY pod_name, time($__interval) fill(none)",
+    "variable": 'show tag values from "kubernetes_pod_container" with key="pod_name" where pod_name =~ /vantiq-/',
+}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    title: str
+    source: str
+    doc: dict[str, Any]
+
+
+def dashboards_in(configmaps: list[Obj]) -> list[Dashboard]:
+    """Grafana dashboards provisioned from ConfigMaps (sidecar `grafana_dashboard` ConfigMaps, chart dashboards)."""
+    found = []
+    for cm in configmaps:
+        for key, text in (cm.get("data") or {}).items():
+            if not (isinstance(text, str) and key.endswith(".json") and '"panels"' in text):
+                continue
+            try:
+                doc = json.loads(text)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(doc, dict) and isinstance(doc.get("dashboard"), dict):
+                doc = doc["dashboard"]
+            if isinstance(doc, dict):
+                found.append(Dashboard(str(doc.get("title") or key), f"ConfigMap {name(cm)} {key}", doc))
+    return found
+
+
+def _queries(node: Any, where: str = "") -> list[tuple[str, str]]:
+    """(where, text) of every query-like string: raw queries, measurements, tag keys, variables."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[Any, str]] = [(node, where)]
+    while stack:  # iterative: a hostile dashboard cannot exhaust the recursion limit
+        item, at = stack.pop()
+        if isinstance(item, dict):
+            title = item.get("title") or item.get("name")
+            label = title if isinstance(title, str) else at
+            for key, value in item.items():
+                if isinstance(value, str) and key in (
+                    "query",
+                    "measurement",
+                    "key",
+                    "rawSql",
+                    "expr",
+                    "definition",
+                ):
+                    out.append((label, value))
+                elif isinstance(value, dict | list):
+                    stack.append((value, label))
+        elif isinstance(item, list):
+            stack.extend((v, at) for v in item)
+    return out
+
+
+def runtimes(nodes: list[Obj]) -> dict[str, list[str]]:
+    """Container runtime (containerd, docker, cri-o) -> node names."""
+    found: dict[str, list[str]] = {}
+    for node in nodes:
+        version = str(((node.get("status") or {}).get("nodeInfo") or {}).get("containerRuntimeVersion", ""))
+        found.setdefault(version.split("://")[0] or "unknown", []).append(name(node))
+    return found
+
+
+def docker_era_dashboards(
+    dashboards: list[Dashboard], by_runtime: dict[str, list[str]], ns: str
+) -> list[Finding]:
+    """MT007: queries on docker_container_* / io.kubernetes.* tags where nodes run containerd or CRI-O."""
+    modern = sorted(n for rt, nodes in by_runtime.items() if rt in ("containerd", "cri-o") for n in nodes)
+    if not modern:
+        return []
+    found = []
+    for dash in dashboards:
+        hits = [(where, q) for where, q in _queries(dash.doc) if any(term in q for term in DOCKER_ERA)]
+        if not hits:
+            continue
+        evidence = [f"{dash.source}, panel/variable {where!r}: {q[:160]}" for where, q in hits[:6]]
+        if len(hits) > 6:
+            evidence.append(f"... and {len(hits) - 6} more")
+        evidence.append(
+            f"nodes on containerd/CRI-O: {', '.join(modern[:5])}{' ...' if len(modern) > 5 else ''}"
+        )
+        evidence.append(f"replace CPU queries with: {REPLACEMENTS['cpu']}")
+        evidence.append(f"replace pod variables with: {REPLACEMENTS['variable']}")
+        found.append(
+            finding(
+                "MT007",
+                f"Dashboard {dash.title!r} queries docker-era measurements, but the nodes run containerd: its panels stay empty",
+                evidence,
+                [f"kubectl edit configmap -n {ns} {dash.source.split()[1]}"],
+            )
+        )
+    return found
