@@ -13,8 +13,10 @@ from vantiq_health.analysis.metrics import (
     runtimes,
     volumes_in_different_zones,
 )
+from vantiq_health.analysis.rbac import Account, service_account, telegraf_rbac
 from vantiq_health.analysis.storage import StorageContext
 from vantiq_health.plugin import check, expect
+from vantiq_health.view import Unavailable
 
 
 @check("MT001")
@@ -76,3 +78,46 @@ def test_grafana_and_its_database_volumes_share_a_zone(cluster, system_namespace
         ctx, settings.name(ns, "grafana"), settings.name(ns, "grafanadb")
     )
     expect(found, ns, facts)
+
+
+@check("MT005")
+def test_telegraf_may_watch_pods_and_nodes(cluster, system_namespace, settings):
+    ns = system_namespace
+    workloads = {
+        "daemonset": cluster.get("daemonsets", ns, settings.name(ns, "telegraf_ds")),
+        "deployment": cluster.get("deployments", ns, settings.name(ns, "telegraf_prom")),
+    }
+    present = {kind: w for kind, w in workloads.items() if w is not None}
+    if not present:
+        pytest.skip(
+            f"cannot check: telegraf is not installed in {ns} (no telegraf-ds DaemonSet or telegraf-prom Deployment)"
+        )
+    accounts = sorted({Account(ns, service_account(w)) for w in present.values()}, key=lambda a: a.name)
+    unseen = []
+    try:
+        rbac = (cluster.objects("clusterroles"), cluster.objects("clusterrolebindings"))
+    except Unavailable as exc:
+        rbac, unseen = None, [f"ClusterRoles/ClusterRoleBindings not read: {exc}"]
+    logs = _telegraf_logs(cluster, ns, [w["metadata"]["name"] for w in present.values()], unseen)
+    found = telegraf_rbac(
+        ns, accounts, rbac, logs, [f"{kind}/{w['metadata']['name']}" for kind, w in present.items()]
+    )
+    if not found and rbac is None:
+        pytest.skip(f"cannot check: {'; '.join(unseen)}")
+    expect(found, ns, [f"ServiceAccount {a.namespace}/{a.name}" for a in accounts] + unseen)
+
+
+def _telegraf_logs(cluster, ns, names, unseen):
+    logs = {}
+    for pod in cluster.objects("pods", ns):
+        pod_name = pod["metadata"]["name"]
+        if not any(pod_name.startswith(f"{n}-") for n in names):
+            continue
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            try:
+                logs[f"{pod_name} [{container['name']}]"] = cluster.logs(
+                    ns, pod_name, container["name"], tail=200
+                )
+            except Unavailable as exc:
+                unseen.append(f"log of {pod_name}: {exc}")
+    return logs

@@ -71,6 +71,20 @@ def _mt007_docker_queries(sc: Scenario) -> None:
     )
 
 
+def _mt005_no_binding(sc: Scenario) -> None:
+    """RBAC on, the binding never applied: telegraf-prom is refused and says so in its log."""
+    sc.remove("ClusterRoleBinding", None, "influx:telegraf:viewer")
+    pod = next(
+        o for o in sc.objects if o["kind"] == "Pod" and o["metadata"]["name"].startswith("telegraf-prom-")
+    )
+    line = (
+        "2026-11-29T08:59:35Z E! [inputs.prometheus] Unable to watch resources: kubernetes api: Failure 403 pods is "
+        'forbidden: User "system:serviceaccount:shared:telegraf-prom" cannot watch resource "pods" in API group "" '
+        "at the cluster scope\n"
+    )
+    sc.logs[("shared", pod["metadata"]["name"], "telegraf")] = line * 3
+
+
 VARIANTS = [
     Variant(
         "net003-public-node",
@@ -99,5 +113,17 @@ VARIANTS = [
         "mt007-docker-queries",
         _mt007_docker_queries,
         {("MT007", "shared"): ("Vantiq Resources", "docker_container_cpu", "kubernetes_pod_container")},
+    ),
+    Variant(
+        "mt005-no-binding",
+        _mt005_no_binding,
+        {
+            ("MT005", "shared"): (
+                "ServiceAccount shared/telegraf-prom may not get pods, list pods, watch pods",
+                "cannot watch resource",
+                "name: influx:telegraf:viewer",
+                "kubectl rollout restart deployment/telegraf-prom -n shared",
+            )
+        },
     ),
 ]

@@ -742,6 +742,76 @@ def _storage(sc: Scenario) -> None:
         )
 
 
+def _telegraf_rbac(sc: Scenario, ns: str) -> None:
+    """telegraf's own ServiceAccounts and the notes' aggregated ClusterRole, as the controller fills it in."""
+    for kind, name in (("DaemonSet", "telegraf-ds"), ("Deployment", "telegraf-prom")):
+        sc.find(kind, ns, name)["spec"]["template"]["spec"]["serviceAccountName"] = name
+    viewer = [{"apiGroups": [""], "resources": ["*"], "verbs": ["get", "list"]}]
+    view = [
+        {"apiGroups": [""], "resources": ["pods", "services", "endpoints"], "verbs": ["get", "list", "watch"]}
+    ]
+    role = "rbac.authorization.k8s.io/v1"
+    sc.add(
+        {
+            "apiVersion": role,
+            "kind": "ClusterRole",
+            "metadata": meta("influx:cluster:viewer", None, sc.clock),
+            "rules": viewer,
+        },
+        {"apiVersion": role, "kind": "ClusterRole", "metadata": meta("view", None, sc.clock), "rules": view},
+        {
+            "apiVersion": role,
+            "kind": "ClusterRole",
+            "metadata": meta("system:basic-user", None, sc.clock),
+            "rules": [
+                {
+                    "apiGroups": ["authorization.k8s.io"],
+                    "resources": ["selfsubjectaccessreviews"],
+                    "verbs": ["create"],
+                }
+            ],
+        },
+        {
+            "apiVersion": role,
+            "kind": "ClusterRole",
+            "metadata": meta("influx:telegraf", None, sc.clock),
+            "aggregationRule": {
+                "clusterRoleSelectors": [
+                    {"matchLabels": {"rbac.authorization.k8s.io/aggregate-view-telegraf": "true"}}
+                ]
+            },
+            "rules": viewer + view,
+        },
+        {
+            "apiVersion": role,
+            "kind": "ClusterRoleBinding",
+            "metadata": meta("system:basic-user", None, sc.clock),
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "system:basic-user",
+            },
+            "subjects": [
+                {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated"}
+            ],
+        },
+        {
+            "apiVersion": role,
+            "kind": "ClusterRoleBinding",
+            "metadata": meta("influx:telegraf:viewer", None, sc.clock),
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "influx:telegraf",
+            },
+            "subjects": [
+                {"kind": "ServiceAccount", "name": n, "namespace": ns}
+                for n in ("telegraf-ds", "telegraf-prom")
+            ],
+        },
+    )
+
+
 def baseline(clock: Clock | None = None) -> Scenario:
     """The healthy installation: every implemented check passes on it."""
     sc = Scenario(clock or Clock())
@@ -761,6 +831,7 @@ def baseline(clock: Clock | None = None) -> Scenario:
     _mount_volumes(sc)
     _helm_releases(sc)
     _storage(sc)
+    _telegraf_rbac(sc, "shared")
     sc.logs[("shared", "keycloak-0", "keycloak")] = (
         "12:13:01,951 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: Keycloak 15.0.2 started\n"
     )

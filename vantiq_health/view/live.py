@@ -85,6 +85,8 @@ _METHODS: dict[str, tuple[type, str | None, str]] = {
     ),
     "storageclasses": (client.StorageV1Api, None, "list_storage_class"),
     "leases": (client.CoordinationV1Api, "list_namespaced_lease", "list_lease_for_all_namespaces"),
+    "clusterroles": (client.RbacAuthorizationV1Api, None, "list_cluster_role"),
+    "clusterrolebindings": (client.RbacAuthorizationV1Api, None, "list_cluster_role_binding"),
 }
 
 
