@@ -42,6 +42,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "restart_count": 5,  # WL001: restarts above this are named ...
     "restart_window_hours": 24,  # ... when the last one is this recent
     "init_container_minutes": 5,  # WL003
+    "clock_skew_seconds": 2,  # NET004: beyond the lease renew interval
     "log_tail_lines": 200,  # lines read per container log
     "cert_expiry_days": 30,  # VQ001
     "license_expiry_days": 30,  # VQ002

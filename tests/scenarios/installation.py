@@ -7,9 +7,11 @@ derives one broken variant per failure mode from it.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.scenarios.certs import server_chain
 from tests.scenarios.objects import (
     Clock,
     Obj,
@@ -58,6 +60,33 @@ class Scenario:
 
     def add(self, *objs: Obj) -> None:
         self.objects.extend(objs)
+
+
+# The notes' "To-Be" queries for containerd clusters (AKS 1.19 and later).
+VANTIQ_RESOURCES: dict[str, Any] = {
+    "title": "Vantiq Resources",
+    "templating": {
+        "list": [
+            {
+                "name": "pod",
+                "query": 'show tag values from "kubernetes_pod_container" with key="pod_name" where pod_name =~ /vantiq-/',
+            }
+        ]
+    },
+    "panels": [
+        {
+            "title": "CPU utilization",
+            "targets": [
+                {
+                    "rawQuery": True,
+                    "query": 'SELECT mean("cpu_usage_nanocores") / 10000000 AS "cpu usage" FROM "kubernetes_pod_container" '
+                    "WHERE (pod_name =~ /^$pod$/ AND namespace =~ /^$installation$/ and container_name =~ /^vantiq/) "
+                    "AND $timeFilter GROUP BY pod_name, time($__interval) fill(none)",
+                }
+            ],
+        }
+    ],
+}
 
 
 def _node(name: str, ip: str, clock: Clock) -> Obj:
@@ -311,10 +340,7 @@ def _prod(sc: Scenario, ns: str = "prod") -> None:
             "vantiq-ssl-cert",
             ns,
             c,
-            {
-                "tls.crt": "-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n",
-                "tls.key": "-----BEGIN PRIVATE KEY-----\nnot checked here\n-----END PRIVATE KEY-----\n",
-            },
+            dict(zip(("tls.crt", "tls.key"), server_chain(DOMAIN, c.now), strict=True)),
             type_="kubernetes.io/tls",
         ),
         secret(
@@ -552,7 +578,12 @@ def _shared(sc: Scenario, ns: str = "shared") -> None:
             ns,
             c,
             {
-                "grafana.ini": "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\nname = grafana\nuser = grafana\n"
+                "grafana.ini": "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\nname = grafana\nuser = grafana\n",
+                "datasources.yaml": (
+                    "apiVersion: 1\ndatasources:\n- name: InfluxDB\n  type: influxdb\n  access: proxy\n"
+                    "  url: http://influxdb:8086\n  database: kubernetes\n  user: admin\n"
+                    "  secureJsonData:\n    password: Infl8x-s3cret\n"
+                ),
             },
         ),
         configmap(
@@ -560,6 +591,13 @@ def _shared(sc: Scenario, ns: str = "shared") -> None:
             ns,
             c,
             {"ca.crt": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"},
+        ),
+        configmap(
+            "grafana-dashboards-vantiq",
+            ns,
+            c,
+            {"vantiq-resources.json": json.dumps(VANTIQ_RESOURCES, indent=1)},
+            labels={"grafana_dashboard": "1"},
         ),
     )
     sc.add(
@@ -705,6 +743,76 @@ def _storage(sc: Scenario) -> None:
         )
 
 
+def _telegraf_rbac(sc: Scenario, ns: str) -> None:
+    """telegraf's own ServiceAccounts and the notes' aggregated ClusterRole, as the controller fills it in."""
+    for kind, name in (("DaemonSet", "telegraf-ds"), ("Deployment", "telegraf-prom")):
+        sc.find(kind, ns, name)["spec"]["template"]["spec"]["serviceAccountName"] = name
+    viewer = [{"apiGroups": [""], "resources": ["*"], "verbs": ["get", "list"]}]
+    view = [
+        {"apiGroups": [""], "resources": ["pods", "services", "endpoints"], "verbs": ["get", "list", "watch"]}
+    ]
+    role = "rbac.authorization.k8s.io/v1"
+    sc.add(
+        {
+            "apiVersion": role,
+            "kind": "ClusterRole",
+            "metadata": meta("influx:cluster:viewer", None, sc.clock),
+            "rules": viewer,
+        },
+        {"apiVersion": role, "kind": "ClusterRole", "metadata": meta("view", None, sc.clock), "rules": view},
+        {
+            "apiVersion": role,
+            "kind": "ClusterRole",
+            "metadata": meta("system:basic-user", None, sc.clock),
+            "rules": [
+                {
+                    "apiGroups": ["authorization.k8s.io"],
+                    "resources": ["selfsubjectaccessreviews"],
+                    "verbs": ["create"],
+                }
+            ],
+        },
+        {
+            "apiVersion": role,
+            "kind": "ClusterRole",
+            "metadata": meta("influx:telegraf", None, sc.clock),
+            "aggregationRule": {
+                "clusterRoleSelectors": [
+                    {"matchLabels": {"rbac.authorization.k8s.io/aggregate-view-telegraf": "true"}}
+                ]
+            },
+            "rules": viewer + view,
+        },
+        {
+            "apiVersion": role,
+            "kind": "ClusterRoleBinding",
+            "metadata": meta("system:basic-user", None, sc.clock),
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "system:basic-user",
+            },
+            "subjects": [
+                {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated"}
+            ],
+        },
+        {
+            "apiVersion": role,
+            "kind": "ClusterRoleBinding",
+            "metadata": meta("influx:telegraf:viewer", None, sc.clock),
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "influx:telegraf",
+            },
+            "subjects": [
+                {"kind": "ServiceAccount", "name": n, "namespace": ns}
+                for n in ("telegraf-ds", "telegraf-prom")
+            ],
+        },
+    )
+
+
 def baseline(clock: Clock | None = None) -> Scenario:
     """The healthy installation: every implemented check passes on it."""
     sc = Scenario(clock or Clock())
@@ -724,6 +832,7 @@ def baseline(clock: Clock | None = None) -> Scenario:
     _mount_volumes(sc)
     _helm_releases(sc)
     _storage(sc)
+    _telegraf_rbac(sc, "shared")
     sc.logs[("shared", "keycloak-0", "keycloak")] = (
         "12:13:01,951 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: Keycloak 15.0.2 started\n"
     )

@@ -75,6 +75,8 @@ KINDS: dict[str, Kind] = {
         Kind("ingresses", "networking.k8s.io", "v1", "Ingress", True),
         Kind("storageclasses", "storage.k8s.io", "v1", "StorageClass", False),
         Kind("leases", "coordination.k8s.io", "v1", "Lease", True),
+        Kind("clusterroles", "rbac.authorization.k8s.io", "v1", "ClusterRole", False),
+        Kind("clusterrolebindings", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", False),
     )
 }
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS.values()}

@@ -1,0 +1,60 @@
+"""NET: the environment the installation runs in — DNS answer sizes, addresses, clocks."""
+
+import pytest
+
+from vantiq_health.analysis.dns import prediction_facts
+from vantiq_health.analysis.network import LEASE_NAMESPACE, clock_skew, lease_clocks, public_addresses
+from vantiq_health.config import Config
+from vantiq_health.partial import gather
+from vantiq_health.plugin import check, expect
+from vantiq_health.session import Run
+from vantiq_health.view import ClusterView
+
+
+@check("NET001")
+def test_mongodb_dns_answer_survives_truncation(
+    cluster: ClusterView, namespace: str, settings: Config
+) -> None:
+    sts = cluster.get("statefulsets", namespace, settings.name(namespace, "mongodb"))
+    if sts is None:
+        pytest.skip(
+            f"cannot check: StatefulSet {settings.name(namespace, 'mongodb')} does not exist in {namespace}"
+        )
+    service_name = settings.name(namespace, "mongodb_service")
+    seen = gather(cluster, namespace, "services")
+    service = next((s for s in seen["services"] if s["metadata"].get("name") == service_name), {})
+    ports = [p.get("port") for p in (service.get("spec") or {}).get("ports") or [] if isinstance(p, dict)]
+    replicas = (sts.get("spec") or {}).get("replicas", 1)
+    facts = prediction_facts(
+        service_name,
+        namespace,
+        sts["metadata"]["name"],
+        int(replicas) if isinstance(replicas, int) else 1,
+        [p for p in ports if isinstance(p, int)],
+    )
+    facts += [f"ports assumed 27017: {why}" for why in seen.reasons()]
+    facts.append("the live verdict (UDP, then TCP to the cluster DNS) needs an in-cluster vantage: not run")
+    expect([], namespace, facts)
+
+
+@check("NET003")
+def test_node_and_pod_ips_are_private(cluster: ClusterView, run: Run) -> None:
+    nodes = cluster.objects("nodes")
+    pods = [gather(cluster, ns, "pods") for ns in run.all_namespaces if ns not in run.absent]
+    found = public_addresses(nodes, [p for seen in pods for p in seen["pods"]])
+    expect(found, None, unseen=[why for seen in pods for why in seen.reasons()])
+
+
+@check("NET004")
+def test_node_clocks_agree(cluster: ClusterView, settings: Config) -> None:
+    leases = gather(cluster, LEASE_NAMESPACE, "leases")
+    if leases.reasons():
+        pytest.skip(f"cannot check: {leases.reasons()[0]}")
+    clocks, unusable = lease_clocks(leases["leases"])
+    if not clocks:
+        pytest.skip(f"cannot check: no usable kubelet Lease in {LEASE_NAMESPACE} (leases: {len(unusable)})")
+    reference = cluster.now() if cluster.mode == "live" else None
+    nodes = {n["metadata"]["name"] for n in cluster.objects("nodes")}
+    found, facts = clock_skew(clocks, reference, settings.threshold("clock_skew_seconds"), nodes)
+    facts += [f"lease {name}: no renewTime or leaseDurationSeconds" for name in unusable]
+    expect(found, None, facts)

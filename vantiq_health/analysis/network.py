@@ -1,0 +1,157 @@
+"""NET003 and NET004: node and pod addresses, node clocks — judged from Nodes, Pods and kubelet Leases."""
+
+from __future__ import annotations
+
+import ipaddress
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from vantiq_health.analysis.k8s import Obj, name, namespace, parse_time
+from vantiq_health.findings import Finding, finding
+
+# RFC 1918, RFC 6598 (carrier-grade NAT, used by some CNIs) and IPv6 unique-local: what Keycloak
+# and the Vantiq services take for "inside". Loopback and link-local are not node or pod addresses.
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+LEASE_NAMESPACE = "kube-node-lease"
+
+
+def is_private(address: str) -> bool | None:
+    """True/False, None when it is no IP address at all."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    return any(ip in net for net in PRIVATE_NETWORKS if net.version == ip.version)
+
+
+def internal_ips(node: Obj) -> list[str]:
+    addresses = (node.get("status") or {}).get("addresses") or []
+    return [
+        str(a.get("address", ""))
+        for a in addresses
+        if isinstance(a, dict) and a.get("type") == "InternalIP" and a.get("address")
+    ]
+
+
+def pod_ips(pod: Obj) -> list[str]:
+    status = pod.get("status") or {}
+    ips = [str(p.get("ip")) for p in status.get("podIPs") or [] if isinstance(p, dict) and p.get("ip")]
+    return ips or ([str(status["podIP"])] if status.get("podIP") else [])
+
+
+def public_addresses(nodes: list[Obj], pods: Iterable[Obj]) -> list[Finding]:
+    """NET003: node InternalIPs and pod IPs outside the private ranges."""
+    found = []
+    public_nodes = [(name(n), ip) for n in nodes for ip in internal_ips(n) if is_private(ip) is False]
+    if public_nodes:
+        found.append(
+            finding(
+                "NET003",
+                f"{len(public_nodes)} node address(es) are on public IP ranges: Keycloak refuses requests "
+                "from them with `HTTPS required [invalid request]` (keycloak-init fails)",
+                [f"node {node}: InternalIP {ip}" for node, ip in public_nodes],
+                ["kubectl get nodes -o wide"],
+            )
+        )
+    host_ips = {ip for n in nodes for ip in internal_ips(n)}
+    public_pods = [
+        (f"{namespace(p)}/{name(p)}", ip)
+        for p in pods
+        if not (p.get("spec") or {}).get("hostNetwork")
+        for ip in pod_ips(p)
+        if ip not in host_ips and is_private(ip) is False
+    ]
+    if public_pods:
+        found.append(
+            finding(
+                "NET003",
+                f"{len(public_pods)} pod address(es) are on public IP ranges (the pod network's CIDR)",
+                [f"pod {pod}: IP {ip}" for pod, ip in public_pods[:20]]
+                + ([f"... and {len(public_pods) - 20} more"] if len(public_pods) > 20 else []),
+                ["kubectl get nodes -o custom-columns=NAME:.metadata.name,POD_CIDR:.spec.podCIDR"],
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class LeaseClock:
+    node: str
+    renewed: datetime
+    interval: float  # seconds between renewals: leaseDurationSeconds / 4, as the kubelet does
+
+
+def lease_clocks(leases: list[Obj]) -> tuple[list[LeaseClock], list[str]]:
+    """Each node's last lease renewal (stamped with the node's own clock), and leases that say nothing."""
+    clocks, unusable = [], []
+    for lease in leases:
+        spec = lease.get("spec") or {}
+        renewed = parse_time(spec.get("renewTime"))
+        duration = spec.get("leaseDurationSeconds")
+        if renewed is None or not isinstance(duration, int | float) or isinstance(duration, bool):
+            unusable.append(name(lease))
+            continue
+        holder = spec.get("holderIdentity")
+        clocks.append(LeaseClock(str(holder or name(lease)), renewed, max(float(duration) / 4, 1.0)))
+    return clocks, unusable
+
+
+def clock_skew(
+    clocks: list[LeaseClock], reference: datetime | None, threshold: float, node_names: set[str]
+) -> tuple[list[Finding], list[str]]:
+    """NET004: offsets beyond the renew interval plus the threshold, against the API server or the other nodes.
+
+    A kubelet stamps renewTime with its own clock every interval, so against the server's clock a
+    healthy node's renewTime lies between `reference - interval` and `reference`: the estimate has
+    the interval's precision. Offline there is no server clock: each node is held against the
+    median renewal of all nodes, which also spreads by one interval.
+    """
+    clocks = [c for c in clocks if not node_names or c.node in node_names]
+    if not clocks:
+        return [], []
+    against = "the API server's clock (HTTP Date)"
+    if reference is None:
+        reference = _median_time([c.renewed for c in clocks])
+        against = "the median of all nodes' lease renewals (offline: no server clock)"
+    facts = [f"clock offsets estimated against {against}; precision: ± the renew interval"]
+    skewed = []
+    for c in sorted(clocks, key=lambda c: c.node):
+        delta = (c.renewed - reference).total_seconds()  # > 0: the node's clock is ahead
+        ahead = max(delta, 0.0)
+        behind = max(-delta - c.interval, 0.0)
+        facts.append(
+            f"node {c.node}: lease renewed {delta:+.1f} s from the reference (interval {c.interval:g} s)"
+        )
+        if ahead > threshold:
+            skewed.append(
+                f"node {c.node}: clock at least {ahead:.1f} s ahead (renewTime {c.renewed.isoformat()})"
+            )
+        elif behind > threshold:
+            skewed.append(
+                f"node {c.node}: clock at least {behind:.1f} s behind, or its kubelet stopped renewing "
+                f"(renewTime {c.renewed.isoformat()})"
+            )
+    if not skewed:
+        return [], facts
+    return [
+        finding(
+            "NET004",
+            f"{len(skewed)} node clock(s) disagree by more than {threshold:g} s beyond the lease renew interval: "
+            "tokens between Vantiq and Keycloak are then rejected (`Invalid client secret`, `Code not valid`)",
+            [*skewed, f"reference: {against}, {reference.isoformat()}"],
+            [
+                "kubectl get leases -n kube-node-lease -o custom-columns=NODE:.spec.holderIdentity,RENEWED:.spec.renewTime",
+                "kubectl get nodes -o wide",
+            ],
+        )
+    ], facts
+
+
+def _median_time(times: list[datetime]) -> datetime:
+    base = min(times)
+    return base + timedelta(seconds=statistics.median((t - base).total_seconds() for t in times))

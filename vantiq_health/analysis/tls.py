@@ -1,0 +1,197 @@
+"""VQ001 (static half): the Vantiq TLS Secret's certificate, judged from its redaction record.
+
+The cluster view keeps, for PEM values, the parsed metadata of every block in
+order (subject, issuer, SANs, validity, public-key fingerprint); the private
+key itself never reaches an analysis.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from vantiq_health.analysis.k8s import Obj, name, parse_time
+from vantiq_health.findings import Finding, finding
+
+
+def hostname_matches(host: str, pattern: str) -> bool:
+    """A SAN matches a host as browsers match it: a wildcard stands for exactly one left-most label."""
+    host, pattern = host.lower().rstrip("."), pattern.lower().rstrip(".")
+    if not pattern.startswith("*."):
+        return host == pattern
+    head, _, rest = host.partition(".")
+    return bool(head) and rest == pattern[2:]
+
+
+def ingress_hosts(ingresses: list[Obj], secret_name: str) -> list[str]:
+    """Hosts the Ingresses serve with this Secret (or, when none names it, every Ingress host)."""
+    named: list[str] = []
+    every: list[str] = []
+    for ing in ingresses:
+        spec = ing.get("spec") or {}
+        for tls in spec.get("tls") or []:
+            if isinstance(tls, dict) and tls.get("secretName") == secret_name:
+                named.extend(str(h) for h in tls.get("hosts") or [])
+        every.extend(str(r["host"]) for r in spec.get("rules") or [] if isinstance(r, dict) and r.get("host"))
+    return sorted(set(named or every))
+
+
+def _blocks(secret: Obj, key: str) -> tuple[list[dict[str, Any]], str | None]:
+    record = (secret.get("data") or {}).get(key)
+    if not isinstance(record, dict):
+        return [], f"{key} is missing"
+    if record.get("shape") != "pem" or not record.get("pem"):
+        return [], f"{key} holds no PEM block ({record.get('length', 0)} bytes)"
+    broken = [b for b in record["pem"] if b.get("error")]
+    if broken:
+        return [], f"{key}: a {broken[0].get('type', 'PEM')} block {broken[0]['error'].split(':')[0]}"
+    return list(record["pem"]), None
+
+
+def certificate_findings(
+    secret: Obj, ingresses: list[Obj], now: datetime, *, self_signed_ok: bool, expiry_days: float
+) -> tuple[list[Finding], list[str]]:
+    """VQ001's static findings and the facts a passing report shows."""
+    sec = name(secret)
+    inspect = f"kubectl get secret -n {secret['metadata'].get('namespace', '')} {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -subject -issuer -dates -ext subjectAltName"
+    certs_blocks, problem = _blocks(secret, "tls.crt")
+    certs = [b for b in certs_blocks if b.get("type") == "certificate"]
+    if problem or not certs:
+        return [
+            finding(
+                "VQ001",
+                f"Secret {sec}: the certificate does not parse",
+                [problem or "tls.crt has no CERTIFICATE block"],
+                [inspect],
+            )
+        ], []
+    leaf = certs[0]
+    found: list[Finding] = []
+    found += _validity(sec, leaf, now, expiry_days, inspect)
+    found += _hosts(sec, leaf, ingress_hosts(ingresses, sec), inspect)
+    found += _key_match(secret, sec, leaf)
+    found += _chain(sec, certs, self_signed_ok)
+    facts = [
+        f"{sec}: subject {leaf.get('subject')}, issuer {leaf.get('issuer')}",
+        f"{sec}: valid {leaf.get('not_before')} to {leaf.get('not_after')}; SANs {', '.join(leaf.get('sans') or []) or 'none'}",
+    ]
+    return found, facts
+
+
+def _validity(
+    sec: str, leaf: dict[str, Any], now: datetime, expiry_days: float, inspect: str
+) -> list[Finding]:
+    start, end = parse_time(leaf.get("not_before")), parse_time(leaf.get("not_after"))
+    if end is not None and end <= now:
+        return [
+            finding(
+                "VQ001",
+                f"Secret {sec}: the certificate expired on {end.date()}",
+                [f"notAfter {end.isoformat()}"],
+                [inspect],
+                "critical",
+            )
+        ]
+    if start is not None and start > now:
+        return [
+            finding(
+                "VQ001",
+                f"Secret {sec}: the certificate is not valid before {start.isoformat()}",
+                [f"notBefore {start.isoformat()} (cluster time {now.isoformat(timespec='seconds')})"],
+                [inspect],
+                "critical",
+            )
+        ]
+    if end is not None and (end - now).total_seconds() < expiry_days * 86400:
+        days = int((end - now).total_seconds() // 86400)
+        return [
+            finding(
+                "VQ001",
+                f"Secret {sec}: the certificate expires in {days} day(s), on {end.date()}",
+                [f"notAfter {end.isoformat()}"],
+                [inspect],
+                "warning",
+            )
+        ]
+    return []
+
+
+def _hosts(sec: str, leaf: dict[str, Any], hosts: list[str], inspect: str) -> list[Finding]:
+    sans = [str(s) for s in leaf.get("sans") or []]
+    missed = [h for h in hosts if not any(hostname_matches(h, s) for s in sans)]
+    if not missed:
+        return []
+    return [
+        finding(
+            "VQ001",
+            f"Secret {sec}: the certificate does not cover {len(missed)} Ingress host(s): browsers and clients refuse it",
+            [f"host {h} not in the SANs" for h in missed] + [f"SANs: {', '.join(sans) or 'none'}"],
+            [inspect],
+            "critical",
+        )
+    ]
+
+
+def _key_match(secret: Obj, sec: str, leaf: dict[str, Any]) -> list[Finding]:
+    keys, problem = _blocks(secret, "tls.key")
+    key = next((b for b in keys if b.get("type") == "private-key"), None)
+    if problem or key is None:
+        if problem and "missing" in problem:
+            return []  # SEC001/SEC002 speak of missing keys
+        return [
+            finding(
+                "VQ001",
+                f"Secret {sec}: the private key does not parse",
+                [problem or "tls.key has no unencrypted PRIVATE KEY block"],
+                [],
+                "critical",
+            )
+        ]
+    if key.get("public_key") != leaf.get("public_key"):
+        return [
+            finding(
+                "VQ001",
+                f"Secret {sec}: the private key does not belong to the certificate",
+                [
+                    "the public key of tls.key differs from the certificate's (compare the two commands' output)"
+                ],
+                [
+                    f"kubectl get secret {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -pubkey | sha256sum",
+                    f"kubectl get secret {sec} -o jsonpath='{{.data.tls\\.key}}' | base64 -d | openssl pkey -pubout | sha256sum",
+                ],
+                "critical",
+            )
+        ]
+    return []
+
+
+def _chain(sec: str, certs: list[dict[str, Any]], self_signed_ok: bool) -> list[Finding]:
+    found = []
+    leaf = certs[0]
+    subjects = [c.get("subject") for c in certs]
+    misplaced = [
+        f"certificate {i + 1} ({c.get('subject')}) is not issued by the next one ({subjects[i + 1]})"
+        for i, c in enumerate(certs[:-1])
+        if c.get("issuer") != subjects[i + 1] and not c.get("self_signed")
+    ]
+    if misplaced and any(c.get("issuer") in subjects for c in certs if not c.get("self_signed")):
+        found.append(
+            finding(
+                "VQ001",
+                f"Secret {sec}: the certificate chain is out of order (leaf first, then each issuer)",
+                misplaced,
+                [],
+                "error",
+            )
+        )
+    if leaf.get("self_signed") and not self_signed_ok:
+        found.append(
+            finding(
+                "VQ001",
+                f"Secret {sec}: the certificate is self-signed and the installation does not declare it",
+                [f"subject = issuer = {leaf.get('subject')}"],
+                [],
+                "error",
+            )
+        )
+    return found
