@@ -232,14 +232,12 @@ def _said(spec: Any) -> str:
 
 
 def describe(value: Any) -> str:
-    """What a value is, in a few words (never the whole value: it may be a secret)."""
+    """What a value is, by its type only: the value itself may be a secret."""
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
-        return f"the number {value!r}"[:40]
-    if isinstance(value, str):
-        return "the string " + repr(value[:20]) + ("…" if len(value) > 20 else "")
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
+        return "a number"
+    return _TYPE_NAMES.get(type(value), "null" if value is None else type(value).__name__)
 
 
 class _Notes:
@@ -360,7 +358,8 @@ def fit(obj: Any, source: str, kind: str | None = None) -> tuple[dict[str, Any] 
         return None, [f"{label} is {describe(obj)}, not an object: ignored"]
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
-        return None, [f"{label} has no metadata ({'none' if meta is None else describe(meta)}): ignored"]
+        said = "no metadata" if meta is None else f"metadata that is {describe(meta)}"
+        return None, [f"{label} has {said}: ignored"]
     name, namespace = meta.get("name"), meta.get("namespace")
     if not isinstance(name, str) or not name:
         return None, [

@@ -194,7 +194,7 @@ def json_doc(text: str, pos: int, rel: Path) -> tuple[Any, int]:
         raise SetupError(f"snapshot file {rel}: refused: nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # e.g. an integer of 5000 digits
         line = text.count("\n", 0, pos) + 1
-        raise SetupError(f"snapshot file {rel}, line {line}: not valid JSON ({exc})") from None
+        raise SetupError(f"snapshot file {rel}, line {line}: not valid JSON ({str(exc)[:60]})") from None
     if too_deep(doc):
         line = text.count("\n", 0, pos) + 1
         raise SetupError(
