@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
-from vantiq_health.view import SetupError, Unavailable, shape
+from vantiq_health.view import SetupError, Unavailable, shape, snapshot_files
 from vantiq_health.view.snapshot import SnapshotView
 
 
@@ -314,3 +316,27 @@ def test_shape_fit_serves_the_live_view_too() -> None:
     assert notes == [
         "Pod prod/a in /api/v1/namespaces/prod/pods: status.phase is a list, not a string: field ignored"
     ]
+
+
+@pytest.mark.parametrize("base", [yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)])
+def test_both_yaml_loaders_keep_timestamps_and_refuse_bombs_and_depth(base: type) -> None:
+    loader, rel = snapshot_files.loader_on(base), Path("x.yaml")
+    [doc] = snapshot_files.parse_yaml("t: 2018-03-01T10:00:00Z\nd: 2018-03-01\n1: one\n", rel, loader)
+    assert doc == {"t": "2018-03-01T10:00:00Z", "d": "2018-03-01", "1": "one"}
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    with pytest.raises(SetupError, match=r"^snapshot file x.yaml, line 1: refused: its aliases expand"):
+        snapshot_files.parse_yaml(bomb, rel, loader)
+    with pytest.raises(SetupError, match=r"^snapshot file x.yaml.*(nest|nesting)"):
+        snapshot_files.parse_yaml("[" * 200_000 + "]" * 200_000, rel, loader)
+
+
+def test_an_unreadable_file_is_unreadable_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "pods.json").write_text(_list(_pod("a", "prod")))
+    (tmp_path / "secrets.json").write_text(_list())
+    (tmp_path / "secrets.json").chmod(0)
+    if os.access(tmp_path / "secrets.json", os.R_OK):
+        pytest.skip("running as root: every file is readable")
+    with pytest.raises(SetupError, match=r"^snapshot file secrets.json: cannot read it: Permission denied$"):
+        SnapshotView(tmp_path)

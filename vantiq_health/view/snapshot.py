@@ -149,7 +149,7 @@ class SnapshotView(ClusterView):
         """The bytes of a regular file of the snapshot, or None (noted) for anything else."""
         rel = path.relative_to(self.root)
         try:
-            fd = open_regular(path, self._real_root)
+            fd = open_regular(path, self._real_root, rel)
         except Skipped as exc:
             self._ignore(path, str(exc))
             return None

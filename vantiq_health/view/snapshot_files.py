@@ -46,8 +46,9 @@ def size_text(n: int) -> str:
     return str(n)  # pragma: no cover
 
 
-def open_regular(path: Path, root: Path) -> int:
-    """A read-only descriptor of a regular file inside root; Skipped for anything else.
+def open_regular(path: Path, root: Path, rel: Path) -> int:
+    """A read-only descriptor of a regular file inside root; Skipped for anything else,
+    SetupError for a regular file that cannot be read.
 
     Checked with stat before opening (opening a FIFO blocks) and again on the open
     descriptor, so a file swapped between the two is still refused.
@@ -60,11 +61,14 @@ def open_regular(path: Path, root: Path) -> int:
             if not target.is_relative_to(root):
                 raise Skipped(f"a symbolic link to {target}, outside the snapshot: refused")
             st = os.stat(target)
-        if not stat.S_ISREG(st.st_mode):
-            raise Skipped(f"not a regular file ({_file_type(st.st_mode)}): skipped")
+    except OSError as exc:  # gone since the walk, or a link to nothing
+        raise Skipped(f"cannot find it: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise Skipped(f"not a regular file ({_file_type(st.st_mode)}): skipped")
+    try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError as exc:
-        raise Skipped(f"cannot read it: {exc.strerror or exc}") from None
+    except OSError as exc:  # unreadable is not empty: the run cannot judge without it
+        raise SetupError(f"snapshot file {rel}: cannot read it: {exc.strerror or exc}") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise Skipped("not a regular file: skipped")
@@ -101,35 +105,37 @@ def decode(data: bytes, rel: Path) -> str:
 
 
 # -- YAML ---------------------------------------------------------------------------
-class _Loader(_Base):
-    """Documents shaped as JSON, as the API server sends them.
+def loader_on(base: Any) -> Any:
+    """The safe loader on the C parser or the pure-Python one (both construct in Python)."""
 
-    Timestamps stay the RFC 3339 strings kubectl wrote (PyYAML would make datetimes
-    of unquoted ones); keys are strings (`1:` is "1", as sigs.k8s.io/yaml makes it);
-    aliases may add at most MAX_ALIAS_NODES nodes, so a "billion laughs" ends here.
-    """
+    class Loader(base):
+        """Documents shaped as JSON, as the API server sends them.
 
-    def construct_document(self, node: Node) -> Any:
-        _check_graph(node)
-        return super().construct_document(node)
+        Timestamps stay the RFC 3339 strings kubectl wrote (PyYAML would make datetimes
+        of unquoted ones); keys are strings (`1:` is "1", as sigs.k8s.io/yaml makes it);
+        aliases may add at most MAX_ALIAS_NODES nodes, so a "billion laughs" ends here.
+        """
 
-    def flatten_mapping(self, node: MappingNode) -> None:
-        super().flatten_mapping(node)  # merges `<<: *base` first, so merged keys are strings too
-        node.value = [(_key_node(k), v) for k, v in node.value]
+        def construct_document(self, node: Node) -> Any:
+            _check_graph(node)
+            return super().construct_document(node)
+
+        def flatten_mapping(self, node: MappingNode) -> None:
+            super().flatten_mapping(node)  # merges `<<: *base` first, so merged keys are strings too
+            node.value = [(_key_node(k), v) for k, v in node.value]
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: str(node.value))
+    Loader.add_constructor("tag:yaml.org,2002:binary", lambda loader, node: "".join(node.value.split()))
+    return Loader
+
+
+_Loader = loader_on(_Base)
 
 
 def _key_node(key: Node) -> Node:
     if isinstance(key, ScalarNode) and key.tag not in (_STR, _MERGE):
         return ScalarNode(_STR, key.value, key.start_mark, key.end_mark)
     return key
-
-
-def _raw_scalar(loader: _Loader, node: Node) -> str:
-    return str(loader.construct_scalar(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _raw_scalar)
-_Loader.add_constructor("tag:yaml.org,2002:binary", lambda loader, node: "".join(node.value.split()))
 
 
 class _Refused(Exception):
@@ -163,9 +169,9 @@ def _check_graph(root: Node) -> None:
                 stack.append((value, depth + 1))
 
 
-def parse_yaml(text: str, rel: Path) -> list[Any]:
+def parse_yaml(text: str, rel: Path, loader: Any = _Loader) -> list[Any]:
     try:
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except _Refused as exc:
         line = f", line {exc.line}" if exc.line else ""
         raise SetupError(f"snapshot file {rel}{line}: refused: {exc}") from None
