@@ -340,3 +340,16 @@ def test_an_unreadable_file_is_unreadable_not_empty(tmp_path: Path) -> None:
         pytest.skip("running as root: every file is readable")
     with pytest.raises(SetupError, match=r"^snapshot file secrets.json: cannot read it: Permission denied$"):
         SnapshotView(tmp_path)
+
+
+def test_a_snapshot_saved_by_the_suite_reads_without_notes(tmp_path: Path) -> None:
+    from vantiq_health.view.save import save_snapshot
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "pods.json").write_text(_list(_pod("a", "prod")))
+    view = SnapshotView(tmp_path / "in")
+    view.objects("pods", "prod")
+    save_snapshot(view, tmp_path / "out", ["prod"], "shared")
+    saved = SnapshotView(tmp_path / "out")
+    assert saved.notes == []
+    assert saved.meta["namespaces"] == ["prod"]
