@@ -8,34 +8,42 @@ file names, nested folders, any mix of namespaces); the layout of
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vantiq_health import redact
+from vantiq_health.apis import Version
+from vantiq_health.view import shape
 from vantiq_health.view.base import BY_KIND, ClusterView, SetupError, Unavailable, kind_info
+from vantiq_health.view.snapshot_files import (
+    DEFAULT_MAX_FILE_BYTES,
+    MARK,
+    Skipped,
+    clean_meta,
+    decode,
+    json_doc,
+    log_blocks,
+    newest_time,
+    not_understood,
+    open_regular,
+    parse_yaml,
+    read_bounded,
+    unread_items,
+)
 
 META_FILE = "vantiq-health-snapshot.json"
 ALL = "*"  # a kind captured for every namespace
+MAX_NOTES = 20
 
-_MARK = re.compile(r"^==== (START|END) logs for container (\S+) of pod (\S+)/(\S+) ====$")
 _DUMP_LOG_ERROR = "Request log error:"
-_TIME_FIELDS = ("renewTime", "lastTimestamp", "eventTime", "startedAt", "finishedAt", "time")
-
-try:  # the C loader is ~10x faster on large captures
-    _YamlLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _YamlLoader = yaml.SafeLoader
+_READ = (".json", ".yaml", ".yml")
 
 
 def _resource_of(obj: dict[str, Any]) -> str | None:
-    kind = BY_KIND.get(str(obj.get("kind", "")))
+    kind = BY_KIND.get(obj["kind"]) if isinstance(obj.get("kind"), str) else None
     return kind.resource if kind else None
 
 
@@ -52,9 +60,11 @@ def _normalize_event(obj: dict[str, Any]) -> dict[str, Any]:
 class SnapshotView(ClusterView):
     mode = "snapshot"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
         super().__init__()
         self.root = root
+        self.max_file_bytes = max_file_bytes
+        self._real_root = Path(os.path.realpath(root))
         self._objects: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.coverage: dict[str, set[str]] = defaultdict(set)  # resource -> namespaces or ALL
         self.pod_logs: dict[tuple[str, str, str], list[str]] = {}
@@ -62,11 +72,31 @@ class SnapshotView(ClusterView):
         self._version: dict[str, Any] | None = None
         self.meta: dict[str, Any] = {}
         self.ignored: list[str] = []
+        self.notes: list[str] = []  # one line each, for the report header
+        self._unshown = 0
+        self._read_files: list[Path] = []
         self._seen: set[tuple[str, str, str]] = set()
         self._captures: list[tuple[str, frozenset[str], bool, str | None]] = []
         self._load_dir()
 
     # -- loading ------------------------------------------------------------
+    def note(self, line: str) -> None:
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(line)
+            return
+        self._unshown += 1
+        more = f"... and {self._unshown} more notes on the snapshot's files"
+        if self._unshown == 1:
+            self.notes.append(more)
+        else:
+            self.notes[-1] = more
+
+    def _ignore(self, path: Path, why: str) -> None:
+        rel = str(path.relative_to(self.root))
+        if rel not in self.ignored:
+            self.ignored.append(rel)
+        self.note(f"ignored {rel}: {why}")
+
     def _load_dir(self) -> None:
         if not self.root.is_dir():
             raise SetupError(f"snapshot {self.root} is not a directory")
@@ -74,55 +104,84 @@ class SnapshotView(ClusterView):
             if path.name == "logs.txt":
                 self._load_logs(path)
             elif path.name == META_FILE:
-                self._merge_meta(self._parse(path)[0])
-            elif path.suffix in (".json", ".yaml", ".yml") or _is_dump_stream(path):
+                for doc in self._parse(path):
+                    self._merge_meta(doc, path)
+            elif path.suffix in _READ or self._is_dump_stream(path):
                 for doc in self._parse(path):
                     self._take(doc, path)
         self._settle_coverage()
         for resource, namespace in self.meta.get("listed", []):
             self.coverage[resource].add(namespace or ALL)
         if not self._objects and not self.pod_logs:
-            raise SetupError(f"snapshot {self.root} holds no Kubernetes objects")
+            raise SetupError(f"snapshot {self.root} holds no Kubernetes objects{self._why_empty()}")
 
-    def _merge_meta(self, meta: Any) -> None:
+    def _why_empty(self) -> str:
+        return f" ({self.notes[0]}{'; ...' if len(self.notes) > 1 else ''})" if self.notes else ""
+
+    def _merge_meta(self, meta: Any, path: Path) -> None:
         """Snapshots saved by several xdist workers hold one meta file each: merge them."""
-        if not isinstance(meta, dict):
-            return
+        clean, bad = clean_meta(meta)
+        if bad:
+            self._ignore(path, f"not understood: {', '.join(bad)}")
         merged = self.meta
         for key in ("listed", "namespaces", "served_group_versions"):
-            merged[key] = merged.get(key, []) + [v for v in meta.get(key, []) if v not in merged.get(key, [])]
-        merged["captured_at"] = max(merged.get("captured_at", ""), meta.get("captured_at", ""))
-        merged.setdefault("system_namespace", meta.get("system_namespace"))
-        merged.setdefault("source", meta.get("source"))
+            merged[key] = merged.get(key, []) + [
+                v for v in clean.get(key, []) if v not in merged.get(key, [])
+            ]
+        merged["captured_at"] = max(merged.get("captured_at", ""), clean.get("captured_at", ""))
+        merged.setdefault("system_namespace", clean.get("system_namespace"))
+        merged.setdefault("source", clean.get("source"))
 
     def _files(self) -> list[Path]:
+        """The snapshot's files, walked without following links out of it."""
         found: list[Path] = []
-        for dirpath, _, names in os.walk(self.root):
+        for dirpath, dirnames, names in os.walk(self.root):
+            for name in dirnames:  # os.walk does not descend into links: a link inside is walked anyway
+                linked = Path(dirpath) / name
+                if linked.is_symlink() and not Path(os.path.realpath(linked)).is_relative_to(self._real_root):
+                    self._ignore(
+                        linked, f"a symbolic link to {os.path.realpath(linked)}, outside the snapshot"
+                    )
             found.extend(Path(dirpath) / n for n in names)
         return found
 
-    def _parse(self, path: Path) -> list[Any]:
+    def _read(self, path: Path, head: int | None = None) -> bytes | None:
+        """The bytes of a regular file of the snapshot, or None (noted) for anything else."""
         rel = path.relative_to(self.root)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SetupError(f"snapshot file {rel}: cannot read it: {exc}") from None
+            fd = open_regular(path, self._real_root, rel)
+        except Skipped as exc:
+            self._ignore(path, str(exc))
+            return None
+        data = read_bounded(fd, rel, self.max_file_bytes, head)
+        if head is None:
+            self._read_files.append(path)
+        return data
+
+    def _is_dump_stream(self, path: Path) -> bool:
+        """A .txt/.log file that starts like `kubectl cluster-info dump` output (a JSON document)."""
+        if path.suffix not in (".txt", ".log"):
+            return False
+        head = self._read(path, head=256)
+        return head is not None and head.lstrip().startswith(b"{")
+
+    def _parse(self, path: Path) -> list[Any]:
+        rel = path.relative_to(self.root)
+        data = self._read(path)
+        if data is None:
+            return []
+        text = decode(data, rel)
+        del data
         if not text.strip():
             return []
         if path.suffix in (".json", ".txt", ".log"):
             return self._parse_json_stream(text, rel)
-        try:
-            return [d for d in yaml.load_all(text, Loader=_YamlLoader) if d is not None]
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f", line {mark.line + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or "parse error"
-            raise SetupError(f"snapshot file {rel}{line}: not valid YAML ({problem})") from None
+        return parse_yaml(text, rel)
 
     def _parse_json_stream(self, text: str, rel: Path) -> list[Any]:
         """One JSON document, or what `kubectl cluster-info dump > FILE` writes to stdout:
         JSON documents one after another, with the pods' log blocks between them."""
-        decoder, docs, pos = json.JSONDecoder(), [], 0
+        docs, pos = [], 0
         log_lines: list[str] = []
         while pos < len(text):
             while pos < len(text) and text[pos].isspace():
@@ -130,24 +189,19 @@ class SnapshotView(ClusterView):
             if pos >= len(text):
                 break
             if text[pos] in "{[":
-                try:
-                    doc, pos = decoder.raw_decode(text, pos)
-                except json.JSONDecodeError as exc:
-                    raise SetupError(
-                        f"snapshot file {rel}, line {exc.lineno}: not valid JSON ({exc.msg})"
-                    ) from None
+                doc, pos = json_doc(text, pos, rel)
                 docs.append(doc)
                 continue
             end = text.find("\n", pos)
             end = len(text) if end < 0 else end
             log_lines.append(text[pos:end])
             pos = end + 1
-        if log_lines and not any(_MARK.match(line) for line in log_lines):
+        if log_lines and not any(MARK.match(line) for line in log_lines):
             line = text[: text.find(log_lines[0])].count("\n") + 1
             raise SetupError(
                 f"snapshot file {rel}, line {line}: not valid JSON (text outside a JSON document)"
             )
-        for key, lines in _log_blocks(log_lines).items():
+        for key, lines in log_blocks(log_lines).items():
             self.pod_logs[key] = lines
             self.log_dirs.add(key[:2])
         return docs
@@ -159,47 +213,60 @@ class SnapshotView(ClusterView):
 
     def _take(self, doc: Any, path: Path) -> None:
         if not isinstance(doc, dict):
-            self.ignored.append(str(path.relative_to(self.root)))
-            return
-        if "serverVersion" in doc:
-            self._version = doc["serverVersion"]
-            return
-        if "gitVersion" in doc and "major" in doc:
-            self._version = doc
-            return
-        kind = str(doc.get("kind", ""))
-        if isinstance(doc.get("items"), list):
+            self._ignore(path, f"a document that is {shape.describe(doc)}, not a Kubernetes object")
+        elif "serverVersion" in doc or ("gitVersion" in doc and "major" in doc):
+            self._take_version(doc.get("serverVersion", doc), path)
+        elif isinstance(doc.get("items"), list):
+            kind = doc["kind"] if isinstance(doc.get("kind"), str) else ""
             item_kind = kind[:-4] if kind.endswith("List") and kind != "List" else None
             self._take_items(doc["items"], item_kind, path)
         elif _resource_of(doc):
             self._take_items([doc], None, path)
         else:
-            self.ignored.append(str(path.relative_to(self.root)))
+            self._ignore(path, not_understood(doc))
+
+    def _take_version(self, version: Any, path: Path) -> None:
+        try:
+            Version.parse(version if isinstance(version, dict) else "")
+        except ValueError:
+            self._ignore(path, "a server version that does not say which (major, minor, gitVersion)")
+            return
+        self._version = version
 
     def _take_items(self, items: list[Any], item_kind: str | None, path: Path) -> None:
         spans: dict[str, set[str]] = defaultdict(set)
+        unread: list[Any] = []
         for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("metadata", {}), dict):
-                continue
-            if item_kind and "kind" not in item:
+            if isinstance(item, dict) and item_kind and "kind" not in item:
                 item["kind"] = item_kind
-            resource = _resource_of(item)
+            resource = _resource_of(item) if isinstance(item, dict) else None
             if resource is None:
+                unread.append(item)
                 continue
-            meta = item.get("metadata") or {}
-            spans[resource].add(meta.get("namespace") or "")
-            key = (resource, meta.get("namespace") or "", meta.get("name") or "")
-            if key in self._seen:  # the same object captured twice (e.g. -A and -n)
-                continue
-            self._seen.add(key)
-            if resource == "events":
-                item = _normalize_event(item)
-            self._objects[resource].append(item)
+            item, lines = shape.fit(item, str(path.relative_to(self.root)))
+            for line in lines:
+                self.note(line)
+            if item is not None:
+                self._keep(item, resource, spans)
+        if unread:
+            self._ignore(path, unread_items(unread))
         typed = bool(item_kind and item_kind in BY_KIND)
         if typed and not items:
             spans[BY_KIND[str(item_kind)].resource] = set()
         for resource, namespaces in spans.items():
             self._captures.append((resource, frozenset(namespaces), typed, self._dir_namespace(path)))
+
+    def _keep(self, item: dict[str, Any], resource: str, spans: dict[str, set[str]]) -> None:
+        meta = item["metadata"]
+        namespace = meta.get("namespace") or "" if kind_info(resource).namespaced else ""
+        spans[resource].add(namespace)
+        key = (resource, namespace, meta["name"])
+        if key in self._seen:  # the same object captured twice (e.g. -A and -n)
+            return
+        self._seen.add(key)
+        if resource == "events":
+            item = _normalize_event(item)
+        self._objects[resource].append(item)
 
     def _settle_coverage(self) -> None:
         """Which namespaces each kind was captured for.
@@ -223,10 +290,13 @@ class SnapshotView(ClusterView):
         rel = path.relative_to(self.root).parts
         if len(rel) < 3:
             return
+        data = self._read(path)
+        if data is None:
+            return
         namespace, pod = rel[-3], rel[-2]
         self.log_dirs.add((namespace, pod))
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        blocks = _log_blocks(lines)
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        blocks = log_blocks(lines)
         self.pod_logs.update(blocks)
         if not blocks and lines:
             self.pod_logs[(namespace, pod, "")] = lines  # older kubectl wrote one unmarked log per pod
@@ -264,8 +334,19 @@ class SnapshotView(ClusterView):
             return "every Secret value in the snapshot is the same: they were redacted when it was captured"
         return None
 
+    def namespaces_present(self) -> list[str]:
+        """The namespaces the snapshot holds objects, logs or a Namespace of, sorted."""
+        return sorted(self.namespaces())
+
     def namespace_exists(self, namespace: str) -> bool | None:
-        return namespace in self.namespaces()
+        """True when the snapshot holds something of it; None when it cannot tell: a capture of
+        cluster-scoped objects only (PVs, nodes) says nothing about namespaces."""
+        if namespace in self.namespaces():
+            return True
+        if self.coverage.get("namespaces") or self.meta.get("namespaces"):
+            return False  # the Namespace list itself was captured
+        namespaced = any(kind_info(r).namespaced for r, objs in self._objects.items() if objs)
+        return False if namespaced or self.log_dirs else None
 
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
         covered = self.coverage.get(resource, set())
@@ -314,14 +395,11 @@ class SnapshotView(ClusterView):
         return newest
 
     def _newest(self) -> datetime:
-        newest = ""
-        for objs in self._objects.values():
-            for obj in objs:
-                newest = max(newest, _newest_time(obj))
-        if newest:
-            return datetime.fromisoformat(newest.replace("Z", "+00:00"))
-        mtime = max(p.stat().st_mtime for p in self._files())
-        return datetime.fromtimestamp(mtime, UTC)
+        found = [t for objs in self._objects.values() for obj in objs if (t := newest_time(obj))]
+        if found:
+            return max(found)
+        mtimes = [p.stat().st_mtime for p in self._read_files if p.exists()]
+        return datetime.fromtimestamp(max(mtimes), UTC) if mtimes else datetime.now(UTC)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -329,47 +407,6 @@ class SnapshotView(ClusterView):
             "snapshot": str(self.root),
             "captured_at": self.now().isoformat(),
         }
-
-
-def _is_dump_stream(path: Path) -> bool:
-    """A .txt/.log file that starts like `kubectl cluster-info dump` output (a JSON document)."""
-    if path.suffix not in (".txt", ".log"):
-        return False
-    with path.open("rb") as fh:
-        return fh.read(256).lstrip().startswith(b"{")
-
-
-def _log_blocks(lines: list[str]) -> dict[tuple[str, str, str], list[str]]:
-    """The container logs between cluster-info dump's START and END markers, by (ns, pod, container)."""
-    blocks: dict[tuple[str, str, str], list[str]] = {}
-    current: tuple[str, str, str] | None = None
-    for line in lines:
-        mark = _MARK.match(line)
-        if mark:
-            kind, container, namespace, pod = mark.groups()
-            current = (namespace, pod, container) if kind == "START" else None
-            if current is not None:
-                blocks[current] = []
-        elif current is not None:
-            blocks[current].append(line)
-    return blocks
-
-
-def _newest_time(obj: Any, depth: int = 0) -> str:
-    """The greatest RFC 3339 timestamp among the known time fields, however nested."""
-    best = ""
-    if depth > 8:
-        return best
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            if key in _TIME_FIELDS and isinstance(value, str) and value[:2] in ("19", "20"):
-                best = max(best, value)
-            elif isinstance(value, dict | list):
-                best = max(best, _newest_time(value, depth + 1))
-    elif isinstance(obj, list):
-        for value in obj:
-            best = max(best, _newest_time(value, depth + 1))
-    return best
 
 
 def capture(resource: str, namespace: str | None = None) -> str:
