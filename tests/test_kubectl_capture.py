@@ -29,7 +29,7 @@ NAMESPACED = (
     "jobs",
     "ingresses",
 )
-CLUSTER = ("nodes", "persistentvolumes", "storageclasses")
+CLUSTER = ("nodes", "persistentvolumes", "storageclasses", "clusterroles", "clusterrolebindings")
 
 
 def capture(sc: Scenario, target: Path) -> Path:

@@ -102,6 +102,8 @@ def _default_namespaces(view: ClusterView, context_ns: str | None, config: Confi
     found = _namespaces_of(view, "statefulsets", lambda name: name == vantiq)
     # a cluster-info dump has no StatefulSets, but it has their pods
     found = found or _namespaces_of(view, "pods", re.compile(rf"{re.escape(vantiq)}-\d+").fullmatch)
+    if not found and not getattr(view, "namespaces_present", list)():
+        return [], "the snapshot holds no namespaced objects: only the cluster-scoped checks run"
     if not found:
         raise SetupError("the snapshot does not say which namespace to check: pass --namespace NS")
     return found, f"namespaces running {vantiq} (found in the snapshot): {', '.join(found)}"
@@ -143,6 +145,7 @@ def start(opts: RunOptions, default_system_namespace: str) -> Run:
     if opts.system_namespace and not system_present:
         raise SetupError(f"system namespace {system} does not exist")
     run = Run(config, view, namespaces, system, system_present, note, opts.target_version)
+    run.notes.extend(getattr(view, "notes", []))  # files a snapshot ignored, and why
     _note_absent(run, exists)
     return run
 

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.scenarios import broken, broken_storage
+from tests.scenarios.variants import build
 from tests.scenarios.installation import baseline
 from vantiq_health.analysis.encryption import (
     encryption_table,
@@ -67,8 +68,8 @@ NAMESPACES = ("prod", "shared")
 
 def _scenarios() -> list[list[dict[str, Any]]]:
     found = [baseline().objects]
-    found += [broken.build(v).objects for v in broken.VARIANTS[:4]]
-    found += [broken_storage.build(v).objects for v in broken_storage.VARIANTS[:2]]
+    found += [build(v).objects for v in broken.VARIANTS[:4]]
+    found += [build(v).objects for v in broken_storage.VARIANTS[:2]]
     return [[o for o in objs if (o["metadata"].get("namespace") or "prod") in NAMESPACES] for objs in found]
 
 

@@ -183,7 +183,7 @@ def test_saved_configmaps_keep_their_shape_but_not_their_passwords() -> None:
     ini = redacted_copy(cm)["data"]["grafana.ini"]
     assert (
         ini
-        == "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\npassword = <redacted by vantiq-health: 7 bytes>\n"
+        == "[database]\ntype = mysql\nhost = grafanadb-mysql:3306\npassword = <redacted by vantiq-health, 7 bytes>\n"
     )
 
 
@@ -240,7 +240,7 @@ def test_files_the_loader_does_not_understand_are_named_with_the_reason(tmp_path
     (tmp_path / "pods.json").write_text(_list(_pod("a", "prod")))
     (tmp_path / "old.yaml").write_text("Kind: Pod\nObjectMeta:\n  Name: a\n  Namespace: prod\n")
     (tmp_path / "random.json").write_text('{"hello": "world"}')
-    (tmp_path / "roles.json").write_text(_list({"kind": "ClusterRole", "metadata": {"name": "x"}}))
+    (tmp_path / "roles.json").write_text(_list({"kind": "Role", "metadata": {"name": "x"}}))
     (tmp_path / "numbers.json").write_text("[1, 2, 3]")
     notes = SnapshotView(tmp_path).notes
     assert notes == [
@@ -248,7 +248,7 @@ def test_files_the_loader_does_not_understand_are_named_with_the_reason(tmp_path
         "ignored old.yaml: capitalised keys (Kind, ObjectMeta): the Go-struct output of a very old kubectl, "
         "not the API's JSON (capture with kubectl get -o json)",
         "ignored random.json: an object without kind/apiVersion: not a Kubernetes object",
-        "ignored roles.json: 1 item(s) of a list: kinds not read by the checks: ClusterRole",
+        "ignored roles.json: 1 item(s) of a list: kinds not read by the checks: Role",
     ]
 
 

@@ -25,6 +25,7 @@ import yaml
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
+from vantiq_health.view import shape
 from vantiq_health.view.base import ClusterView, Kind, SetupError, Unavailable, kind_info, needs
 from vantiq_health.view.rest import Failure, Reply, Transport
 
@@ -288,7 +289,7 @@ class LiveView(ClusterView):
             page, pages, size = _json_or_none(reply.body), pages + 1, size + len(reply.body)
             if not isinstance(page, dict) or not isinstance(page.get("items") or [], list):
                 raise Unavailable(f"list {resource}{where}: the answer is not a JSON list of objects")
-            items.extend(self._with_kind(kind, page.get("items") or []))
+            items.extend(self._fitted(kind, path, page.get("items") or []))
             meta = page.get("metadata")
             token = meta.get("continue") if isinstance(meta, dict) else None
             if not token:
@@ -303,14 +304,21 @@ class LiveView(ClusterView):
         where = f" in {namespace}" if namespace and kind.namespaced else ""
         return f"list {kind.resource}{where}: {reply.message()}"
 
-    @staticmethod
-    def _with_kind(kind: Kind, items: list[Any]) -> list[dict[str, Any]]:
-        # List items come without kind/apiVersion; a saved snapshot needs them.
+    def _fitted(self, kind: Kind, path: str, items: list[Any]) -> list[dict[str, Any]]:
+        """Items as the checks may read them: with kind/apiVersion (a saved snapshot needs them),
+        ill-typed fields dropped and named in a note, unusable objects left out."""
+        fitted = []
         for item in items:
             if isinstance(item, dict):
                 item.setdefault("kind", kind.kind)
                 item.setdefault("apiVersion", kind.group_version)
-        return items
+            obj, notes = shape.fit(item, f"GET {path}", kind=kind.kind)
+            if notes:
+                with self._notes_lock:
+                    self.notes.extend(notes[: max(0, 20 - len(self.notes))])
+            if obj is not None:
+                fitted.append(obj)
+        return fitted
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
         what = f"log of {namespace}/{pod} [{container}]"

@@ -55,7 +55,7 @@ def redacted_copy(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _redact_line(match: re.Match[str]) -> str:
-    return f"{match.group(1)}<redacted by vantiq-health: {len(match.group(2).encode())} bytes>"
+    return f"{match.group(1)}<redacted by vantiq-health, {len(match.group(2).encode())} bytes>"
 
 
 def _pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:

@@ -152,7 +152,7 @@ _WORKLOAD = {
     },
     "status": {k: Num() for k in ("replicas", "readyReplicas", "desiredNumberScheduled", "numberReady")},
 }
-_RECORD = _struct({"length": Num(), "defects": [str], "sha256": str, "shape": str, "pem": dict})
+_RECORD = _struct({"length": Num(), "defects": [str], "sha256": str, "shape": str, "pem": [dict]})
 _DATA = MapOf(OneOf((str, _RECORD)))
 _INVOLVED = _struct({"kind": str, "name": str, "namespace": str, "fieldPath": str})
 _BY_KIND: dict[str, dict[str, Any]] = {
