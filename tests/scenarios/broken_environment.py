@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.scenarios.variants import Variant
 from tests.scenarios.certs import server_chain
 from tests.scenarios.installation import DOMAIN, Scenario
 from tests.scenarios.objects import b64
+from tests.scenarios.variants import Variant
 
 
 def _net003_public_node(sc: Scenario) -> None:

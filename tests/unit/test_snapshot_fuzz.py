@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.scenarios import broken, broken_storage
-from tests.scenarios.variants import build
 from tests.scenarios.installation import baseline
+from tests.scenarios.variants import build
 from vantiq_health.analysis.encryption import (
     encryption_table,
     in_cluster_postgres,
