@@ -38,7 +38,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
     _adopt(config, args, rootpath, inipath, inicfg, ignored)
 
 
-def _adopt(config: pytest.Config, args: list[str], rootpath: Any, inipath: Any, inicfg: Any, ignored: Any) -> None:
+def _adopt(
+    config: pytest.Config, args: list[str], rootpath: Any, inipath: Any, inicfg: Any, ignored: Any
+) -> None:
     """Install the derived set-up as pytest's own parse() would have, addopts included."""
     config._rootpath = rootpath
     config._inipath = inipath

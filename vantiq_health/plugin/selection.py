@@ -70,7 +70,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     unwanted = check_ids(config.getoption("vh_skip_check"))
     if not wanted and not unwanted:
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         check_id = check_id_of(item)
         selected = (not wanted or check_id in wanted) and check_id not in unwanted

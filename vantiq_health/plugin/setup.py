@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from vantiq_health.config import ConfigError
 from vantiq_health.plugin.api import RUN_KEY
 from vantiq_health.plugin.results import Reporter
 from vantiq_health.plugin.rootdir import PROJECT_KEY
+from vantiq_health.report import demo_snapshot
 from vantiq_health.session import RunOptions, SetupError, start
 
 DEFAULT_HTML = "reports/report.html"
@@ -138,9 +138,7 @@ def is_check_run(config: pytest.Config) -> bool:
 
 
 def given_options(config: pytest.Config) -> list[str]:
-    return [
-        name for dest, (name, default) in OPTION_DEFAULTS.items() if config.getoption(dest) != default
-    ]
+    return [name for dest, (name, default) in OPTION_DEFAULTS.items() if config.getoption(dest) != default]
 
 
 def _refuse_options_outside_the_checks(config: pytest.Config) -> None:
@@ -200,10 +198,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 DEMO_NOTE = "DEMO: the bundled demo snapshot, not your cluster; its findings are there on purpose"
-
-
-def demo_snapshot() -> Path:
-    return Path(str(resources.files("vantiq_health").joinpath("demo")))
 
 
 def is_demo(snapshot: str | None) -> bool:
