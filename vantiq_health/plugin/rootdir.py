@@ -24,13 +24,14 @@ PROJECT_KEY = "vantiq_health_checks"  # the ini key that declares a vantiq-healt
 def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
     config = early_config
     known = config.known_args_namespace
-    if known.rootdir or known.inifilename:
-        return  # the operator chose them
+    if known.inifilename:
+        return  # the operator chose it
+    # with --rootdir, pytest still looks for the ini file from the arguments, option values included
     rootpath, inipath, inicfg, ignored = determine_setup(
         inifile=None,
         override_ini=known.override_ini,
         args=known.file_or_dir,
-        rootdir_cmd_arg=None,
+        rootdir_cmd_arg=known.rootdir or None,
         invocation_dir=config.invocation_params.dir,
     )
     if (rootpath, inipath) == (config.rootpath, config.inipath) or PROJECT_KEY not in inicfg:
