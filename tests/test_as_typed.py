@@ -142,11 +142,12 @@ def test_from_another_folder_with_the_checks_path(project: Path) -> None:
     assert json.loads((outside / "reports" / "results.json").read_text())["results"]
 
 
-def test_the_options_on_a_run_of_other_tests_are_refused(project: Path) -> None:
-    result = pytest_as_typed(project, "tests", "--snapshot", str(project / "snap"))
+@pytest.mark.parametrize("paths", [("tests",), ("checks", "tests"), (".",)])
+def test_the_options_on_a_run_of_other_tests_are_refused(project: Path, paths: tuple[str, ...]) -> None:
+    result = pytest_as_typed(project, *paths, "--snapshot", str(project / "snap"))
     out = result.stdout + result.stderr
     assert result.returncode == 4, out
-    assert "--snapshot given, but this run collects tests" in out, out
+    assert f"--snapshot given, but this run collects {' '.join(paths)}, not the checks" in out, out
     assert "test_sentinel" not in out, out
 
 

@@ -240,3 +240,21 @@ def test_make_report_never_claims_reports_it_did_not_write(tmp_path: Path) -> No
     assert "vantiq-health: no report was written" in lines
     assert lines[-1].startswith("vantiq-health: exit 4, usage error")
     assert not (tmp_path / "r.html").exists()
+
+
+def test_exit_1_names_a_check_that_ended_in_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\nvantiq_health_checks = "checks"\ntestpaths = ["checks"]\n'
+    )
+    pytester.mkdir("checks")
+    (pytester.path / "checks" / "test_bug.py").write_text(
+        "from vantiq_health.plugin import check, expect\n\n"
+        "@check('WL001')\ndef test_bug():\n    raise RuntimeError('a bug in the check')\n\n"
+        "@check('WL002')\ndef test_fine():\n    expect([], None)\n"
+    )
+    result = pytester.runpytest_subprocess("--snapshot", str(DEMO), "--namespace", "prod")
+    assert result.ret == 1, result.outlines
+    assert result.outlines[-1] == (
+        "vantiq-health: exit 1, findings at the gating severity, or a check ended in error: "
+        "1 ended in error (a bug in the suite or a failing fixture): WL001"
+    )

@@ -64,13 +64,16 @@ class ExitCodes:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.outcomes: dict[str, str] = {}  # nodeid -> passed, failed, error, skipped
+        self.names: dict[str, str] = {}  # nodeid -> "WL001 [prod]", as the closing line names it
         self.skip_reasons: Counter[str] = Counter()
         self.lines: list[str] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
+        props = {str(k): str(v) for k, v in report.user_properties}
         if "check_id" not in props:
             return
+        namespace = props.get("namespace") or _namespace(report.nodeid)
+        self.names[report.nodeid] = f"{props['check_id']} [{namespace}]" if namespace else props["check_id"]
         if report.failed:
             failed = report.when == "call" and props.get("outcome", "failed") == "failed"
             self.outcomes[report.nodeid] = "failed" if failed else "error"
@@ -103,7 +106,8 @@ class ExitCodes:
         if stopped and total < session.testscollected:
             return 2, f": {stopped}; {session.testscollected - total} check(s) did not run"
         if count["failed"] or count["error"]:
-            return 1, _failures(count)
+            errors = [self.names[n] for n, outcome in self.outcomes.items() if outcome == "error"]
+            return 1, _failures(count["failed"], errors)
         if total == 0:
             planned = planned_matches(self.config)
             return 5, f": {planned_line(planned)}" if planned else ": no check was selected"
@@ -123,13 +127,17 @@ class ExitCodes:
         return result
 
 
-def _failures(count: Counter[str]) -> str:
-    parts = []
-    if count["failed"]:
-        parts.append(f"{count['failed']} check(s) failed")
-    if count["error"]:
-        parts.append(f"{count['error']} check(s) ended in error (a bug in the suite or a failing fixture)")
+def _failures(failed: int, errors: list[str]) -> str:
+    parts = [f"{failed} check(s) failed"] if failed else []
+    if errors:
+        parts.append(
+            f"{len(errors)} ended in error (a bug in the suite or a failing fixture): {', '.join(errors)}"
+        )
     return ": " + ", ".join(parts)
+
+
+def _namespace(nodeid: str) -> str | None:
+    return nodeid.rsplit("[", 1)[1][:-1] if nodeid.endswith("]") and "[" in nodeid else None
 
 
 def _planned_ids() -> set[str]:

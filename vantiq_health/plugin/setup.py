@@ -126,15 +126,12 @@ def checks_dir(config: pytest.Config) -> Path | None:
 
 
 def is_check_run(config: pytest.Config) -> bool:
-    """True when the run collects the health checks of a declared project (not its own tests)."""
+    """True when the run collects the health checks of a declared project, and nothing else."""
     checks = checks_dir(config)
     if checks is None:
         return False
-    for arg in config.args:
-        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
-        if path == checks or checks in path.parents:
-            return True
-    return False
+    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args]
+    return all(path == checks or checks in path.parents for path in paths)
 
 
 def given_options(config: pytest.Config) -> list[str]:
