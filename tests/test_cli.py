@@ -258,3 +258,12 @@ def test_exit_1_names_a_check_that_ended_in_error(pytester: pytest.Pytester) -> 
         "vantiq-health: exit 1, findings at the gating severity, or a check ended in error: "
         "1 ended in error (a bug in the suite or a failing fixture): WL001"
     )
+
+
+def test_readme_has_one_exit_code_table_with_every_code() -> None:
+    from vantiq_health.plugin.exitcodes import MEANINGS
+
+    section = (ROOT / "README.md").read_text().split("### Exit codes", 1)[1].split("\n### ", 1)[0]
+    assert re.findall(r"^\| (\d) \|", section, re.MULTILINE) == [str(code) for code in sorted(MEANINGS)]
+    assert "--allow-empty" in section
+    assert "call `pytest` directly" in (ROOT / "README.md").read_text()
