@@ -267,3 +267,17 @@ def test_readme_has_one_exit_code_table_with_every_code() -> None:
     assert re.findall(r"^\| (\d) \|", section, re.MULTILINE) == [str(code) for code in sorted(MEANINGS)]
     assert "--allow-empty" in section
     assert "call `pytest` directly" in (ROOT / "README.md").read_text()
+
+
+def test_exit_3_when_a_check_module_does_not_import(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\nvantiq_health_checks = "checks"\ntestpaths = ["checks"]\n'
+    )
+    pytester.mkdir("checks")
+    (pytester.path / "checks" / "test_broken.py").write_text("import no_such_module\n")
+    result = pytester.runpytest_subprocess("--snapshot", str(DEMO), "--namespace", "prod")
+    assert result.ret == 3, result.outlines
+    assert (
+        result.outlines[-1]
+        == "vantiq-health: exit 3, internal error of the suite: cannot collect checks/test_broken.py"
+    )

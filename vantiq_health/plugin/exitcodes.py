@@ -3,7 +3,8 @@
 pytest's codes mostly fit (1 failed, 2 interrupted, 3 internal error, 4
 usage, 5 nothing collected); the suite adds what pytest cannot know: a run
 whose every check was skipped checked nothing (5, not 0), and a run cut
-short by -x/--maxfail is incomplete (2, as with -n, not 1).
+short by -x/--maxfail is incomplete (2, as with -n, not 1), and a check
+module that cannot be collected is a bug of the suite (3, not 2).
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ class ExitCodes:
         self.names: dict[str, str] = {}  # nodeid -> "WL001 [prod]", as the closing line names it
         self.skip_reasons: Counter[str] = Counter()
         self.lines: list[str] = []
+        self.broken_modules: list[str] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.broken_modules.append(report.nodeid or "?")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = {str(k): str(v) for k, v in report.user_properties}
@@ -101,6 +107,8 @@ class ExitCodes:
         total = len(self.outcomes)
         count = Counter(self.outcomes.values())
         stopped = session.shouldfail or session.shouldstop
+        if self.broken_modules:  # pytest says "interrupted"; a check module that does not import is a bug
+            return 3, f": cannot collect {', '.join(self.broken_modules)}"
         if status in (2, 3, 4) or status > 5:
             return status, ""
         if stopped and total < session.testscollected:
