@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Skip lines (`-rs`, JSON, HTML) start with the check id: `[SEC002] cannot check: ...`."""
     report = yield
-    check_id = check_id_of(item)
+    check_id = check_id_of(item) if RUN_KEY in item.config.stash else None
     if check_id and report.skipped and isinstance(report.longrepr, tuple):
         path, lineno, reason = report.longrepr
         text = reason.removeprefix("Skipped: ")

@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
-    check_id = check_id_of(item)
+    check_id = check_id_of(item) if RUN_KEY in item.config.stash else None
     if check_id:
         item.extra_keyword_matches.add(check_id)  # -k WL001, -k SEC00
 
