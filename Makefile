@@ -1,6 +1,8 @@
 # The two commands of the README. Both set up everything on a fresh machine.
 #   make report   the health checks: the cluster of your kubeconfig, or the bundled demo snapshot
 #   make test     the project's own tests (what .ci/run runs)
+# make ends with its own code 2 when a recipe fails: `make report` prints the suite's exit code
+# as its last line, and pipelines call pytest directly to gate on it (README, "Exit codes").
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)

@@ -2,11 +2,15 @@
 
 Installed as a `pytest11` entry point so that its options are known before
 pytest parses the command line. It only acts on runs that collect the
-checks (`checks/`); the project's own tests load it and stay untouched.
+checks of a project that declares them (ini key `vantiq_health_checks`);
+the project's own tests and unrelated projects load it and stay untouched.
 
 - `api`: what check modules import (`check`, `expect`)
+- `rootdir`: the rootdir and ini file as if pytest had known the options
 - `setup`: options, run set-up, the header
 - `scope`: each check over the namespaces of its catalog scope, skipped when its needs are unmet
+- `selection`: --check/--skip-check, check ids as keywords, planned checks
+- `exitcodes`: the exit code table of the README
 - `outcomes`: findings to pytest outcomes, report properties
 - `results`: results.json, the terminal summary, --save-snapshot
 - `html`: the pytest-html hooks
@@ -15,8 +19,11 @@ checks (`checks/`); the project's own tests load it and stay untouched.
 from vantiq_health.plugin.api import check, expect, get_run
 
 pytest_plugins = [
+    "vantiq_health.plugin.rootdir",
     "vantiq_health.plugin.setup",
     "vantiq_health.plugin.scope",
+    "vantiq_health.plugin.selection",
+    "vantiq_health.plugin.exitcodes",
     "vantiq_health.plugin.outcomes",
     "vantiq_health.plugin.html",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,8 @@ from vantiq_health import __version__
 from vantiq_health.config import ConfigError
 from vantiq_health.plugin.api import RUN_KEY
 from vantiq_health.plugin.results import Reporter
+from vantiq_health.plugin.rootdir import PROJECT_KEY
+from vantiq_health.report import demo_snapshot
 from vantiq_health.session import RunOptions, SetupError, start
 
 DEFAULT_HTML = "reports/report.html"
@@ -28,9 +31,23 @@ COMPONENT_MARKERS = (
 )
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+OPTION_DEFAULTS: dict[str, tuple[str, Any]] = {}  # dest -> (option, default): what "given" means
+
+
+def option_adder(parser: pytest.Parser) -> Any:
+    """`addoption` of the suite's group, remembering each option's default."""
     group = parser.getgroup("vantiq-health", "vantiq-health: checks of a Vantiq installation")
-    add = group.addoption
+
+    def add(*names: str, **attrs: Any) -> None:
+        group.addoption(*names, **attrs)
+        OPTION_DEFAULTS[attrs["dest"]] = (names[0], attrs.get("default"))
+
+    return add
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(PROJECT_KEY, "the folder of the health checks (declares a vantiq-health project)")
+    add = option_adder(parser)
     add(
         "--namespace",
         action="append",
@@ -99,18 +116,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _checks_dir(config: pytest.Config) -> Path:
-    return (config.rootpath / "checks").resolve()
+def checks_dir(config: pytest.Config) -> Path | None:
+    """The checks folder the project's ini file declares; None outside a vantiq-health project."""
+    name = config.getini(PROJECT_KEY)
+    if not name:
+        return None
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return (base / name).resolve()
 
 
 def is_check_run(config: pytest.Config) -> bool:
-    """True when the run collects the health checks (not the project's own tests)."""
-    checks = _checks_dir(config)
-    for arg in config.args:
-        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
-        if path == checks or checks in path.parents:
-            return True
-    return False
+    """True when the run collects the health checks of a declared project, and nothing else."""
+    checks = checks_dir(config)
+    if checks is None:
+        return False
+    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args]
+    return all(path == checks or checks in path.parents for path in paths)
+
+
+def given_options(config: pytest.Config) -> list[str]:
+    return [name for dest, (name, default) in OPTION_DEFAULTS.items() if config.getoption(dest) != default]
+
+
+def _refuse_options_outside_the_checks(config: pytest.Config) -> None:
+    """The suite's options on a run of other tests in the project: say so rather than run those."""
+    checks = checks_dir(config)
+    given = given_options(config)
+    if checks is not None and given and not config.option.help:
+        raise pytest.UsageError(
+            f"vantiq-health: {', '.join(given)} given, but this run collects {' '.join(config.args)}, "
+            f"not the checks: pytest {checks} {given[0]} ..."
+        )
+
+
+def _remove_stale_reports(config: pytest.Config) -> None:
+    """A run that fails before writing must not leave the previous run's reports looking current."""
+    if hasattr(config, "workerinput"):
+        return
+    html = getattr(config.option, "htmlpath", None)
+    for path in (html, config.option.xmlpath, config.getoption("vh_results_json")):
+        if path:
+            Path(path).unlink(missing_ok=True)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -118,7 +164,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "check(id): a health check of the catalog, by id")
     for name in COMPONENT_MARKERS:
         config.addinivalue_line("markers", f"{name}: checks of the {name} component")
-    if not is_check_run(config) or config.option.help or getattr(config.option, "markers", False):
+    if not is_check_run(config):
+        _refuse_options_outside_the_checks(config)
+        return
+    if config.option.help or getattr(config.option, "markers", False):
         return
     opts = RunOptions(
         namespaces=config.getoption("vh_namespace") or [],
@@ -130,16 +179,27 @@ def pytest_configure(config: pytest.Config) -> None:
         target_version=config.getoption("vh_target_version"),
         request_timeout=config.getoption("vh_request_timeout"),
     )
-    try:
-        config.stash[RUN_KEY] = start(opts, default_system_namespace="shared")
-    except (SetupError, ConfigError) as exc:
-        raise pytest.UsageError(f"vantiq-health: {exc}") from None
-    config.pluginmanager.register(Reporter(config), "vantiq-health-reporter")
     if getattr(config.option, "htmlpath", "unset") is None:
         config.option.htmlpath = DEFAULT_HTML
         config.option.self_contained_html = True
     if not config.option.xmlpath:
         config.option.xmlpath = DEFAULT_JUNIT
+    _remove_stale_reports(config)
+    try:
+        config.stash[RUN_KEY] = run = start(opts, default_system_namespace="shared")
+    except (SetupError, ConfigError) as exc:
+        raise pytest.UsageError(f"vantiq-health: {exc}") from None
+    if is_demo(opts.snapshot):
+        run.notes.insert(0, DEMO_NOTE)
+    config.pluginmanager.register(Reporter(config), "vantiq-health-reporter")
+
+
+DEMO_NOTE = "DEMO: the bundled demo snapshot, not your cluster; its findings are there on purpose"
+
+
+def is_demo(snapshot: str | None) -> bool:
+    """True when the run reads the bundled demo snapshot (the header and reports say so)."""
+    return bool(snapshot) and Path(str(snapshot)).resolve() == demo_snapshot().resolve()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
