@@ -19,6 +19,7 @@ class CatalogEntry:
     source: str
     remediation: str
     planned: bool = False
+    why: str = ""  # why the check matters, the closing line of its findings
 
     @property
     def severity(self) -> str:
@@ -43,6 +44,7 @@ def catalog() -> dict[str, CatalogEntry]:
             source=fields["source"],
             remediation=fields["remediation"],
             planned=fields.get("planned", False),
+            why=fields.get("why", ""),
         )
     return entries
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from vantiq_health import render
 from vantiq_health.catalog import SEVERITIES, entry
 
 
@@ -17,8 +18,9 @@ class Finding:
     check_id: str
     diagnosis: str
     evidence: tuple[str, ...] = ()
-    fix: tuple[str, ...] = ()  # commands with the real names filled in
+    fix: tuple[str, ...] = ()  # shell commands with the real names filled in, each pastes as it is
     severity: str = ""  # defaults to the catalog's first severity
+    advice: tuple[str, ...] = ()  # prose that goes with the fix (never mixed into a command)
 
     def __post_init__(self) -> None:
         if not self.severity:
@@ -33,8 +35,9 @@ def finding(
     evidence: Iterable[str] = (),
     fix: Iterable[str] = (),
     severity: str = "",
+    advice: Iterable[str] = (),
 ) -> Finding:
-    return Finding(check_id, diagnosis, tuple(evidence), tuple(fix), severity)
+    return Finding(check_id, diagnosis, tuple(evidence), tuple(fix), severity, tuple(advice))
 
 
 @dataclass
@@ -73,23 +76,8 @@ class Findings:
 
     def explain(self) -> str:
         """The failure message: the id first, then each finding as an operator reads it."""
-        meta = entry(self.check_id)
-        where = f"namespace {self.namespace}" if self.namespace else "cluster"
-        lines = [f"[{self.check_id}] {meta.title} — {len(self.items)} finding(s) in {where}"]
-        for n, item in enumerate(self.items, 1):
-            lines.append(f"{n}. [{item.severity}] {item.diagnosis}")
-            lines.extend(f"     evidence: {e}" for e in item.evidence)
-            lines.extend(f"     fix: {c}" for c in item.fix)
-        if self.facts:
-            lines.append("Facts:")
-            lines.extend(f"  {fact}" for fact in self.facts)
-        lines.append(f"Why: {meta.remediation}")
-        lines.append(f"Source: troubleshooting notes, 「{meta.source}」")
-        return "\n".join(lines)
+        return render.explain(self)
 
     def summary(self) -> str:
         """A passing check's facts (info), with the id first."""
-        meta = entry(self.check_id)
-        lines = [f"[{self.check_id}] {meta.title}"]
-        lines.extend(f"  {fact}" for fact in self.facts)
-        return "\n".join(lines)
+        return render.summary(self)
