@@ -47,7 +47,7 @@ def test_no_volume_is_left_released(cluster, namespace, settings):
 
 
 @check("ST002")
-def test_claims_are_bound_and_database_volumes_retained(cluster, run, namespace, settings):
+def test_claims_are_bound_and_database_volumes_retained(cluster, run, namespace, settings, now):
     ctx = _context(cluster, namespace, need_volumes=False)
     databases = [settings.name(namespace, role) for role in DATABASES]
     databases += in_cluster_postgres(
@@ -55,7 +55,8 @@ def test_claims_are_bound_and_database_volumes_retained(cluster, run, namespace,
     )
     classes = cluster.objects("storageclasses", required=False)
     deleted, facts = deleted_database_volumes(database_claims(ctx, databases), ctx.pvcs, ctx.pvs, classes)
-    unbound = unbound_claims(ctx.pvcs, cluster.objects("events", namespace, required=False))
+    events = cluster.objects("events", namespace, required=False)
+    unbound = unbound_claims(ctx.pvcs, events, now, settings.threshold("pending_claim_minutes"))
     expect(unbound + deleted, namespace, facts)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from vantiq_health.analysis.k8s import SHORT_KIND, Obj, name, namespace, owner
+from vantiq_health.analysis.k8s import SHORT_KIND, Obj, ago, name, namespace, owner, parse_time
 from vantiq_health.findings import Finding, finding
 
 ZONE_KEYS = (
@@ -209,9 +210,41 @@ def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) ->
         *([_volume_line("current volume", current)] if current else []),
     ]
     evidence.append(_user_line(ns, claim, user))
-    if user and user.name in partners:
-        evidence.append(_partner_caveat(ctx, user.name, partners[user.name], old_zone))
-    return finding("ST001", diagnosis, evidence, recovery_steps(pv, current, user, ctx.pvcs))
+    partner = partners.get(user.name) if user else None
+    if user and partner:
+        evidence.append(_partner_caveat(ctx, user.name, partner, old_zone))
+        zones = ctx.zones_of(partner)
+        if old_zone and zones and old_zone not in zones:
+            diagnosis += (
+                f"; it cannot be rebound for {user.name}, which shares a node with {partner} "
+                f"(volume in zone {', '.join(zones)})"
+            )
+            fix, advice = _clash_steps(pv, user.name, partner, old_zone, zones)
+            return finding("ST001", diagnosis, evidence, fix, advice=advice)
+    fix, advice = recovery_steps(pv, current, user, ctx.pvcs)
+    return finding("ST001", diagnosis, evidence, fix, advice=advice)
+
+
+def _clash_steps(
+    pv: Obj, workload: str, partner: str, old_zone: str, zones: list[str]
+) -> tuple[list[str], list[str]]:
+    """The notes' caveat: partners must share a zone, so the old volume needs its partner moved first."""
+    fix = [] if _policy(pv) == "Retain" else [_retain(name(pv))]
+    return fix, [
+        f"Rebinding cannot work here: {workload} on the old volume must run in zone {old_zone}, and {partner}, "
+        f"on the same node, has its volume in zone {', '.join(zones)}. Keep the old volume (reclaimPolicy Retain) "
+        "until its data is back.",
+        f"To use the old data, bring {partner}'s volume to zone {old_zone}: with its volume on Retain, scale both "
+        f"down, delete {partner}'s claim and deploy only {partner} again (e.g. ./gradlew -Pcluster=CLUSTER "
+        f"deployGrafanaDB) after rebinding the old volume for {workload}; {partner} then starts empty unless "
+        "restored from backup.",
+        "Or keep the current volumes and restore the data from a backup (or copy what you need out of the "
+        f"old volume through a temporary pod in zone {old_zone}).",
+    ]
+
+
+def _retain(pv_name: str) -> str:
+    return f'kubectl patch pv {pv_name} -p \'{{"spec":{{"persistentVolumeReclaimPolicy":"Retain"}}}}\''
 
 
 def _volume_line(label: str, pv: Obj) -> str:
@@ -251,42 +284,50 @@ def _partner_caveat(ctx: StorageContext, workload: str, partner: str, old_zone: 
     )
 
 
-def recovery_steps(pv: Obj, current: Obj | None, user: User | None, pvcs: list[Obj]) -> list[str]:
-    """The notes' recovery: scale down, free the PV, claim it, point the workload at it, scale up."""
+def recovery_steps(
+    pv: Obj, current: Obj | None, user: User | None, pvcs: list[Obj]
+) -> tuple[list[str], list[str]]:
+    """The notes' recovery: scale down, free the PV, claim it, point the workload at it, scale up.
+
+    Returns (commands, advice).
+    """
     ns, claim = _claim_ref(pv)
     # A StatefulSet names its claims itself, and a claim that is gone can simply be recreated:
     # both take the old volume under the claim's own name, no claimName to edit.
     exists = claim in by_name(pvcs)
     same_name = not exists or (user is not None and user.how == "template")
     new_claim = claim if same_name else f"old-{claim}-pv"
-    kind, wl, replicas = (user.short, user.name, user.replicas) if user else ("deploy|sts", "<workload>", 1)
-    scale = user is not None or exists  # a gone claim that nothing mounts has no workload to stop
-    steps = [f"kubectl scale {kind} -n {ns} {wl} --replicas=0"] if scale else []
+    steps = [f"kubectl scale {user.short} -n {ns} {user.name} --replicas=0"] if user else []
+    advice: list[str] = []
     if same_name and exists:
-        steps.extend(_free_claim_name(ns, claim, current))
+        steps.extend(_free_claim_name(ns, claim, current, advice))
     steps.append(f'kubectl patch pv {name(pv)} -p \'{{"spec":{{"claimRef": null}}}}\'')
-    steps.append(f"cat > {new_claim}.yaml <<'EOF'\n{claim_yaml(pv, new_claim, ns)}EOF")
-    steps.append(f"kubectl apply -f {new_claim}.yaml")
-    if not same_name:
-        steps.append(
-            f"kubectl edit {kind} -n {ns} {wl}  # volumes: persistentVolumeClaim.claimName: {new_claim} (was {claim})"
+    steps.append(f"kubectl apply -f - <<'EOF'\n{claim_yaml(pv, new_claim, ns)}EOF")
+    if not same_name and user:
+        steps.append(f"kubectl edit {user.short} -n {ns} {user.name}")
+        advice.append(
+            f"In the editor, set volumes[].persistentVolumeClaim.claimName to {new_claim} (was {claim}): "
+            "a claim cannot be changed, so the workload moves to a new one."
         )
-    if scale:
-        steps.append(f"kubectl scale {kind} -n {ns} {wl} --replicas={max(replicas, 1)}")
-    return steps
+    elif not same_name:
+        advice.append(
+            f"No Deployment or StatefulSet mounts claim {claim}: mount {new_claim} where its data is needed."
+        )
+    if user:
+        steps.append(f"kubectl scale {user.short} -n {ns} {user.name} --replicas={max(user.replicas, 1)}")
+    return steps, advice
 
 
-def _free_claim_name(ns: str, claim: str, current: Obj | None) -> list[str]:
+def _free_claim_name(ns: str, claim: str, current: Obj | None, advice: list[str]) -> list[str]:
     """A StatefulSet's claim keeps its name: the current claim goes, its volume must be kept."""
     steps = []
     if current is not None and _policy(current) != "Retain":
-        steps.append(
-            f'kubectl patch pv {name(current)} -p \'{{"spec":{{"persistentVolumeReclaimPolicy":"Retain"}}}}\''
-            "  # else deleting the claim deletes the current data"
+        steps.append(_retain(name(current)))
+        advice.append(
+            f"{name(current)} is set to Retain first: deleting its claim would delete the current data."
         )
-    steps.append(
-        f"kubectl delete pvc -n {ns} {claim}  # the StatefulSet names its claims: the old volume takes this name"
-    )
+    steps.append(f"kubectl delete pvc -n {ns} {claim}")
+    advice.append(f"The StatefulSet names its claims itself: the old volume takes the name {claim}.")
     return steps
 
 
@@ -306,26 +347,46 @@ def claim_yaml(pv: Obj, claim: str, ns: str) -> str:
 
 
 # -- ST002 ----------------------------------------------------------------------
-def unbound_claims(pvcs: list[Obj], events: list[Obj]) -> list[Finding]:
-    """ST002: claims that are Pending or Lost, with the newest events about them."""
+def unbound_claims(pvcs: list[Obj], events: list[Obj], now: datetime, grace_minutes: float) -> list[Finding]:
+    """ST002: claims that are Lost, or Pending for longer than the grace period, with their newest events.
+
+    A claim is Pending while its volume is provisioned (seconds to a few minutes): that is not stuck.
+    """
     found = []
     for pvc in sorted(pvcs, key=name):
         phase = _phase(pvc) or "unknown"
-        if phase == "Bound":
+        created = parse_time((pvc.get("metadata") or {}).get("creationTimestamp"))
+        young = created is not None and now - created < timedelta(minutes=grace_minutes)
+        if phase == "Bound" or (phase == "Pending" and young):
             continue
-        ns, claim, spec = namespace(pvc), name(pvc), spec_of(pvc)
-        what = "is Lost: its PersistentVolume is gone" if phase == "Lost" else f"is {phase}, not Bound"
-        size = (spec.get("resources") or {}).get("requests", {}).get("storage", "?")
-        evidence = [
-            f"requests {size}, StorageClass {spec.get('storageClassName') or '(default)'}, "
-            f"volumeName {spec.get('volumeName') or '-'}"
-        ]
-        evidence += [
-            f"event {e.get('reason')}: {e.get('message')}" for e in _claim_events(claim, events)[-2:]
-        ]
-        fix = [f"kubectl describe pvc -n {ns} {claim}"]
-        found.append(finding("ST002", f"PersistentVolumeClaim {ns}/{claim} {what}", evidence, fix))
+        found.append(_unbound_finding(pvc, phase, created, now, events))
     return found
+
+
+def _unbound_finding(
+    pvc: Obj, phase: str, created: datetime | None, now: datetime, events: list[Obj]
+) -> Finding:
+    ns, claim, spec = namespace(pvc), name(pvc), spec_of(pvc)
+    what = "is Lost: its PersistentVolume is gone" if phase == "Lost" else f"is {phase}, not Bound"
+    size = (spec.get("resources") or {}).get("requests", {}).get("storage", "?")
+    evidence = [
+        f"requests {size}, StorageClass {spec.get('storageClassName') or '(default)'}, "
+        f"volumeName {spec.get('volumeName') or '-'}" + (f", created {ago(created, now)}" if created else "")
+    ]
+    evidence += [f"event {e.get('reason')}: {e.get('message')}" for e in _claim_events(claim, events)[-2:]]
+    fix = [f"kubectl describe pvc -n {ns} {claim}"]
+    if phase == "Lost":
+        advice = [
+            "Its volume was deleted: the data is gone unless the disk still exists at the cloud provider. "
+            "Restore from backup, or delete the claim and let its workload create a new one."
+        ]
+    else:
+        fix.append("kubectl get storageclass")
+        advice = [
+            "The claim's events name what provisioning waits on: a StorageClass that does not exist, "
+            "a quota, or a zone without a node for it."
+        ]
+    return finding("ST002", f"PersistentVolumeClaim {ns}/{claim} {what}", evidence, fix, advice=advice)
 
 
 def _claim_events(claim: str, events: list[Obj]) -> list[Obj]:
@@ -380,14 +441,20 @@ def _delete_finding(
     policy_text = f" (reclaimPolicy {class_policy(sc)})" if sc else ""
     volume = f"volume {name(pv)} reclaimPolicy {_policy(pv)}" if pv else "not bound yet"
     evidence = [f"StorageClass {class_name or '(none)'}{policy_text}, {volume}"]
-    fix = []
-    if pv:
+    fix = [_retain(name(pv))] if pv else []
+    advice = []
+    if class_name:
+        retain = f"{class_name}-retain"
         fix.append(
-            f'kubectl patch pv {name(pv)} -p \'{{"spec":{{"persistentVolumeReclaimPolicy":"Retain"}}}}\''
+            f'kubectl get sc {class_name} -o json | jq \'.metadata = {{name: "{retain}"}} | '
+            '.reclaimPolicy = "Retain"\' | kubectl apply -f -'
         )
-    fix.append(
-        f"new volumes: reclaimPolicy of a StorageClass is immutable: kubectl get sc {class_name or '<class>'} -o yaml "
-        "> retain-sc.yaml, give it a new name and reclaimPolicy: Retain, kubectl apply -f retain-sc.yaml, "
-        "and use it for the database volumes in the deploy configuration"
-    )
-    return finding("ST002", diagnosis, evidence, fix)
+        advice.append(
+            f"A StorageClass's reclaimPolicy cannot be changed, so new volumes need a copy with Retain: use "
+            f"StorageClass {retain} for the database volumes in the deploy configuration."
+        )
+    else:
+        advice.append(
+            "Give the database volumes a StorageClass with reclaimPolicy Retain in the deploy configuration."
+        )
+    return finding("ST002", diagnosis, evidence, fix, advice=advice)
