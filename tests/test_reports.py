@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +15,7 @@ import pytest
 from tests.harness import run_live, run_snapshot
 from tests.scenarios.broken import VARIANTS, build
 from tests.scenarios.kubectl import write_get_output
+from vantiq_health.plugin.summary import RunSummary, summary_lines
 
 SEC002 = next(v for v in VARIANTS if v.name == "sec002-newline")
 RECORD_KEYS = {"id", "namespace", "outcome", "severity", "title", "message", "nodeid"}
@@ -130,3 +132,58 @@ def test_html_summary_names_the_warnings(pytester: pytest.Pytester) -> None:
     )
     assert 'Warnings (passed, shown below with verdict "warning"): ST001 [shared]' in dom
     assert '<td class="col-verdict">warning</td>' in dom
+
+
+def test_terminal_summary_ends_the_run_with_verdict_counts_and_one_line_per_finding(
+    pytester: pytest.Pytester, sec002_snapshot: Path
+) -> None:
+    run = run_snapshot(pytester, sec002_snapshot)
+    out = run.result.outlines
+    start = out.index(next(line for line in out if "vantiq-health: findings" in line))
+    assert out[start + 1].startswith("verdict: FINDINGS — ")
+    assert " checks: 1 failed, 0 warned, " in out[start + 1]
+    assert out[start + 2] == "findings by severity: 1 error"
+    assert out[start + 3].split() == [
+        "SEC002",
+        "prod",
+        "secret/keycloak",
+        "error",
+        "Secret",
+        "prod/keycloak",
+        "key",
+        "'password'",
+        *out[start + 3].split()[8:],
+    ]
+    assert "ends with a newline" in out[start + 3]
+    assert re.match(r"=+ 1 failed, \d+ passed", out[start + 4])  # the summary is the last block
+
+
+def _record(check_id: str, ns: str | None, outcome: str, message: str = "") -> dict:
+    return {"id": check_id, "namespace": ns, "outcome": outcome, "message": message, "nodeid": check_id}
+
+
+def test_summary_verdicts_pass_findings_and_could_not_check() -> None:
+    passed = [_record("WL001", "prod", "passed"), _record("WL002", "prod", "passed")]
+    assert RunSummary(passed).verdict == "pass"
+    skipped = [
+        _record("ST001", "prod", "skipped", "cannot check: needs: list persistentvolumes (cluster scope)")
+    ]
+    assert RunSummary(skipped).verdict == "could not check"
+    assert RunSummary([]).verdict == "could not check"
+    assert RunSummary([*passed, _record("SEC001", "prod", "error")]).verdict == "could not check"
+    warned = RunSummary([*passed, *skipped, _record("ST001", "shared", "warning")])
+    warned.findings = [
+        {
+            "check_id": "ST001",
+            "namespace": "shared",
+            "severity": "warning",
+            "diagnosis": "PersistentVolume pvc-1 (5Gi) is Released: it holds the old data of claim shared/grafana",
+        }
+    ]
+    lines = summary_lines(warned)
+    assert lines[0] == ("verdict: FINDINGS — 4 checks: 0 failed, 1 warned, 2 passed, 1 not checked, 0 errors")
+    assert lines[1] == "findings by severity: 1 warning"
+    assert lines[2].split()[:4] == ["ST001", "shared", "pv/pvc-1", "warning"]
+    assert lines[3] == (
+        "not checked: ST001 [prod]: cannot check: needs: list persistentvolumes (cluster scope)"
+    )

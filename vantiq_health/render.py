@@ -17,11 +17,21 @@ from vantiq_health.catalog import entry
 if TYPE_CHECKING:
     from vantiq_health.findings import Finding, Findings
 
-FIX_LABEL = "   fix (paste as is):"
-_OBJECT = re.compile(
-    r"^(?:pod|Pod|StatefulSet|Deployment|DaemonSet|PersistentVolumeClaim|PersistentVolume|Secret|ConfigMap"
-    r"|Helm release|database volume) ([\w.:/-]+)"
-)
+FIX_LABEL = "   fix:"
+_KINDS = {
+    "pod": "pod",
+    "Pod": "pod",
+    "StatefulSet": "sts",
+    "Deployment": "deploy",
+    "DaemonSet": "ds",
+    "PersistentVolumeClaim": "pvc",
+    "PersistentVolume": "pv",
+    "Secret": "secret",
+    "ConfigMap": "configmap",
+    "Helm release": "release",
+    "database volume": "pvc",
+}
+_OBJECT = re.compile(rf"^({'|'.join(sorted(_KINDS, key=len, reverse=True))}) (?:[\w.-]+/)?([\w.-]+)")
 
 
 def plural(count: int, word: str) -> str:
@@ -63,7 +73,7 @@ def summary(findings: Findings) -> str:
 
 
 def object_of(data: Mapping[str, Any]) -> str:
-    """The object a finding is about, as `kind/name` or `ns/name`: its `object` field, else its diagnosis."""
+    """The object a finding is about, as `kind/name`: its `object` field, else read off its diagnosis."""
     given = data.get("object")
     if isinstance(given, Mapping):
         parts = [given.get("kind"), given.get("namespace"), given.get("name")]
@@ -71,7 +81,7 @@ def object_of(data: Mapping[str, Any]) -> str:
     if given:
         return str(given)
     match = _OBJECT.match(str(data.get("diagnosis", "")))
-    return match.group(1).rstrip(":,") if match else "-"
+    return f"{_KINDS[match.group(1)]}/{match.group(2)}" if match else "-"
 
 
 def one_line(text: str, width: int = 160) -> str:

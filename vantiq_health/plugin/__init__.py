@@ -7,7 +7,8 @@ checks (`checks/`); the project's own tests load it and stay untouched.
 - `api`: what check modules import (`check`, `expect`)
 - `setup`: options, run set-up, namespace parametrization, the header
 - `outcomes`: findings to pytest outcomes, report properties
-- `results`: results.json, the terminal summary, --save-snapshot
+- `results`: results.json, --save-snapshot
+- `summary`: the one-screen summary at the end of a run, findings as data on the reports
 - `html`: the pytest-html hooks
 """
 
@@ -17,6 +18,7 @@ pytest_plugins = [
     "vantiq_health.plugin.setup",
     "vantiq_health.plugin.outcomes",
     "vantiq_health.plugin.html",
+    "vantiq_health.plugin.summary",
 ]
 
 __all__ = ["check", "expect", "get_run"]
