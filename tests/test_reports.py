@@ -67,14 +67,14 @@ def test_xdist_saved_snapshot_is_complete(pytester: pytest.Pytester) -> None:
     assert offline.outcomes() == live.outcomes()
 
 
-def _chromium() -> str:
+def chromium_path() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
         pytest.skip("chromium is not installed (.ci/run installs it)")
     return found
 
 
-def _browser(chromium: str, *args: str) -> str:
+def browser(chromium: str, *args: str) -> str:
     with tempfile.TemporaryDirectory() as profile:
         cmd = [
             chromium,
@@ -95,10 +95,10 @@ def _browser(chromium: str, *args: str) -> str:
 def test_html_report_renders_ids_severities_findings_and_cluster(
     pytester: pytest.Pytester, sec002_snapshot: Path
 ) -> None:
-    chromium = _chromium()
+    chromium = chromium_path()
     run_snapshot(pytester, sec002_snapshot)
     report = pytester.path / "report.html"
-    dom = _browser(chromium, "--dump-dom", "--virtual-time-budget=3000", report.as_uri())
+    dom = browser(chromium, "--dump-dom", "--virtual-time-budget=3000", report.as_uri())
     assert "Vantiq health report" in dom
     assert '<td class="col-check">SEC002</td>' in dom
     assert '<td class="col-severity">error</td>' in dom
@@ -107,7 +107,7 @@ def test_html_report_renders_ids_severities_findings_and_cluster(
     assert f"snapshot {sec002_snapshot}" in dom
     assert "v1.29.4" in dom
     shot = pytester.path / "report.png"
-    _browser(chromium, f"--screenshot={shot}", "--window-size=1400,1000", report.as_uri())
+    browser(chromium, f"--screenshot={shot}", "--window-size=1400,1000", report.as_uri())
     assert shot.stat().st_size > 10_000
 
 
@@ -123,14 +123,19 @@ def test_results_json_default_location(pytester: pytest.Pytester, sec002_snapsho
 
 
 @pytest.mark.slow
-def test_html_summary_names_the_warnings(pytester: pytest.Pytester) -> None:
-    chromium = _chromium()
+def test_html_report_of_the_demo_says_so_and_shows_the_warning_whole(pytester: pytest.Pytester) -> None:
+    chromium = chromium_path()
     demo = Path(__file__).resolve().parents[1] / "vantiq_health" / "demo"
     run_snapshot(pytester, demo)
-    dom = _browser(
+    dom = browser(
         chromium, "--dump-dom", "--virtual-time-budget=3000", (pytester.path / "report.html").as_uri()
     )
-    assert 'Warnings (passed, shown below with verdict "warning"): ST001 [shared]' in dom
+    assert "This report is of the <b>bundled demo snapshot</b>, not of your cluster" in dom
+    warning = dom[dom.index('<article class="vh-finding vh-finding--warning">') :]
+    warning = warning[: warning.index("</article>")]
+    assert "<b>ST001</b> No volume of the installation is left Released" in warning
+    assert "Rebinding cannot work here" in warning
+    assert "Why it matters: A Released volume holds data" in warning
     assert '<td class="col-verdict">warning</td>' in dom
 
 

@@ -17,8 +17,8 @@ from vantiq_health.plugin.api import check, expect, get_run
 pytest_plugins = [
     "vantiq_health.plugin.setup",
     "vantiq_health.plugin.outcomes",
+    "vantiq_health.plugin.summary",  # before html, which imports it (else: assertion-rewrite warning)
     "vantiq_health.plugin.html",
-    "vantiq_health.plugin.summary",
 ]
 
 __all__ = ["check", "expect", "get_run"]
