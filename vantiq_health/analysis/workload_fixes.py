@@ -49,8 +49,9 @@ def probe_fixes(
     """(commands, advice): a bigger budget for a slow start, the log for an application that fails."""
     ns, pod_name, answer = namespace(pod), name(pod), probe_answer(message)
     fixes, advice = [], []
-    if answer == "5xx":
-        code = _HTTP_5XX.search(message).group(1)  # type: ignore[union-attr]
+    http = _HTTP_5XX.search(message)
+    if http:
+        code = http.group(1)
         fixes.append(f"kubectl logs -n {ns} {pod_name} -c {container} --tail=100")
         advice.append(
             f"The application answers its {kind.lower()} probe with HTTP {code}: it is up and reports itself "

@@ -39,7 +39,7 @@ body > h1#title { order: -3; } body > p:first-of-type { order: -2; } body > .sum
 .vh-verdict-word { text-transform: uppercase; }
 .vh-demo { font-size: 14px; background: #fff3c4; padding: 4px 8px; }
 .vh-counts { font-size: 13px; margin: 4px 0; } .vh-counts-label { display: inline-block; min-width: 150px; }
-.vh-count { margin-right: 14px; }
+.vh-count { margin-right: 14px; } .vh-count--zero { color: #888; }
 .vh-count--critical b, .vh-count--failed b, .vh-count--error b { color: #c62828; }
 .vh-count--warning b { color: #b26a00; } .vh-count--passed b { color: #2e7d32; }
 .vh-finding, .vh-planned, .vh-not-checked h3, .vh-namespace { color: #222; }
@@ -126,7 +126,7 @@ def _verdict(found: RunSummary) -> str:
 
 def _counts(label: str, pairs: list[tuple[str, int]]) -> str:
     cells = "".join(
-        f'<span class="vh-count vh-count--{escape(name.split()[0])}"><b>{n}</b> {escape(name)}</span>'
+        f'<span class="vh-count vh-count--{escape(name.split()[0]) if n else "zero"}"><b>{n}</b> {escape(name)}</span>'
         for name, n in pairs
     )
     return f'<span class="vh-counts-label">{escape(label)}:</span> {cells}'
@@ -160,7 +160,7 @@ def _finding(item: dict[str, Any]) -> str:
         f"<b>{escape(meta.id)}</b> {escape(meta.title)}</p>"
         f'<p class="vh-diagnosis">{escape(item["diagnosis"])}</p>'
         + (f'<ul class="vh-evidence">{evidence}</ul>' if evidence else "")
-        + (f'<p class="vh-label">Fix (paste as is)</p><pre class="vh-fix">{fix}</pre>' if fix else "")
+        + (f'<p class="vh-label">Fix</p><pre class="vh-fix">{fix}</pre>' if fix else "")
         + advice
         + (f'<p class="vh-why">Why it matters: {escape(meta.why)}</p>' if meta.why else "")
         + "</article>"
