@@ -58,6 +58,11 @@ def test_xdist_gives_the_same_results_and_one_report(
     parallel = run_snapshot(pytester, sec002_snapshot, "-n", "2")
     assert parallel.outcomes() == single.outcomes()
     assert "2 workers" in parallel.output()
+    # findings travel from the workers to the summary as data on the reports
+    assert "findings by severity: 1 error" in parallel.output()
+    assert re.search(
+        r"^  SEC002\s+prod\s+secret/keycloak\s+error\s+Secret prod/keycloak", parallel.output(), re.M
+    )
     assert (pytester.path / "report.html").exists()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from vantiq_health.analysis.storage import (
     released_volumes,
     unbound_claims,
 )
+from vantiq_health.findings import Findings
 
 Obj = dict[str, Any]
 OLD, NEW = "pvc-ec37c469-782a-473f-a6f9-aaaaaaaaaaaa", "pvc-a6d5da12-7e3e-4a32-a5b3-bbbbbbbbbbbb"
@@ -223,6 +226,27 @@ def test_released_grafana_volume_in_its_partners_zone_is_rebound_with_a_pasteabl
         "a claim cannot be changed, so the workload moves to a new one.",
     )
     assert_pasteable(found.fix)
+
+
+def test_the_rendered_fix_block_is_a_shell_script_that_pastes_whole(tmp_path: Path) -> None:
+    ctx = _grafana_ctx()
+    ctx.pvs[2] = _pv("pvc-mysql", "grafanadb-mysql", zone="japaneast-1")
+    found = Findings("ST001", "shared")
+    found.extend(released_volumes(ctx, PARTNERS))
+    lines = found.explain().splitlines()
+    assert (
+        lines[0] == "[ST001] No volume of the installation is left Released — 1 finding in namespace shared"
+    )
+    assert lines[1].startswith(f"1. [warning] PersistentVolume {OLD} (5Gi) is Released")
+    start = lines.index("   fix:") + 1
+    end = next(i for i, line in enumerate(lines) if line.startswith("   advice: "))
+    script = lines[start:end]
+    assert script[0] == "kubectl scale deploy -n shared grafana --replicas=0"
+    assert "EOF" in script  # the heredoc ends at column 0, so the block pastes whole
+    (tmp_path / "fix.sh").write_text("\n".join(script) + "\n")
+    subprocess.run(["bash", "-n", str(tmp_path / "fix.sh")], check=True)
+    assert lines[-2].startswith("Why it matters: A Released volume holds data")
+    assert not any(line.startswith("Why: ") for line in lines)
 
 
 def test_only_released_volumes_of_this_namespace_count() -> None:

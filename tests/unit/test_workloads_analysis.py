@@ -14,7 +14,8 @@ from vantiq_health.analysis.workloads import (
     stuck_init_containers,
     unready_workloads,
 )
-from vantiq_health.findings import Finding
+from vantiq_health.catalog import entry
+from vantiq_health.findings import Finding, Findings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 NOW = datetime(2026, 11, 29, 12, 15, tzinfo=UTC)
@@ -166,6 +167,22 @@ def test_stuck_bootstrap_gives_the_dns_remedies_of_the_notes_itself() -> None:
     assert not any(re.search(r"\b(NET|KC)\d{3}\b", line) for line in (item.diagnosis, *item.advice))
     assert_pasteable(item)
     assert stuck_init_containers([_stuck()], NOW, 20, lambda p, c: lines, ROLES) == []
+
+
+def test_a_rendered_finding_reads_diagnosis_evidence_commands_advice_why() -> None:
+    found = Findings("WL003", "prod")
+    found.extend(stuck_init_containers([_stuck()], NOW, 5, lambda p, c: ["lookup x on 10.0.0.10:53"], ROLES))
+    lines = found.explain().splitlines()
+    assert lines[1].startswith("1. [error] pod prod/mongodb-2: init container bootstrap is stuck running")
+    assert lines[2:4] == [
+        "   evidence: running since 2026-11-29T12:00:00+00:00 (15m0s ago; limit 5 min)",
+        "   evidence: log: lookup x on 10.0.0.10:53",
+    ]
+    assert lines[4] == "   fix:"
+    assert lines[5] == "kubectl logs -n prod mongodb-2 -c bootstrap --tail=50"  # column 0: pastes as it is
+    assert lines[8].startswith("   advice: The peer finder looks up the MongoDB headless service")
+    assert lines[10] == f"Why it matters: {entry('WL003').why}"
+    assert entry("WL003").why.startswith("Until its init containers finish, a pod never starts")
 
 
 def test_stuck_bootstrap_with_an_empty_log_points_at_the_cluster_domain_first() -> None:
