@@ -21,7 +21,6 @@ from vantiq_health.analysis.storage import (
     StorageContext,
     claim_class,
     claim_user,
-    claim_yaml,
     claims_of,
     database_claims,
     deleted_database_volumes,
@@ -29,6 +28,7 @@ from vantiq_health.analysis.storage import (
     released_volumes,
     unbound_claims,
 )
+from vantiq_health.analysis.storage_fixes import claim_yaml
 from vantiq_health.findings import Findings
 
 Obj = dict[str, Any]

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from vantiq_health.analysis.k8s import SHORT_KIND, Obj, ago, name, namespace, owner, parse_time
+from vantiq_health.analysis.storage_fixes import clash_steps, recovery_steps, retain
+from vantiq_health.analysis.volumes import by_name, spec_of
+from vantiq_health.analysis.volumes import claim_ref as _claim_ref
+from vantiq_health.analysis.volumes import phase as _phase
+from vantiq_health.analysis.volumes import policy as _policy
+from vantiq_health.analysis.volumes import size as _size
 from vantiq_health.findings import Finding, finding
 
 ZONE_KEYS = (
@@ -20,10 +26,6 @@ DEFAULT_CLASS_KEYS = (
     "storageclass.beta.kubernetes.io/is-default-class",
 )
 UNKNOWN = "unknown"
-
-
-def spec_of(obj: Obj) -> Obj:
-    return obj.get("spec") or {}
 
 
 def pv_zone(pv: Obj) -> str | None:
@@ -132,10 +134,6 @@ def claims_of(workload_name: str, pvcs: list[Obj], workloads: list[Obj], pods: l
     return [name(c) for c in pvcs if (u := claim_user(name(c), workloads, pods)) and u.name == workload_name]
 
 
-def by_name(objs: list[Obj]) -> dict[str, Obj]:
-    return {name(o): o for o in objs}
-
-
 def _claim_volume(ns: str, claim: str, pvcs: list[Obj], pvs: list[Obj]) -> Obj | None:
     """The PV currently bound to claim ns/claim."""
     pvc = by_name(pvcs).get(claim)
@@ -143,23 +141,6 @@ def _claim_volume(ns: str, claim: str, pvcs: list[Obj], pvs: list[Obj]) -> Obj |
     if volume:
         return by_name(pvs).get(volume)
     return next((pv for pv in pvs if _claim_ref(pv) == (ns, claim) and _phase(pv) == "Bound"), None)
-
-
-def _claim_ref(pv: Obj) -> tuple[str, str]:
-    ref = spec_of(pv).get("claimRef") or {}
-    return str(ref.get("namespace", "")), str(ref.get("name", ""))
-
-
-def _phase(obj: Obj) -> str:
-    return str((obj.get("status") or {}).get("phase", ""))
-
-
-def _size(pv: Obj) -> str:
-    return str((spec_of(pv).get("capacity") or {}).get("storage", "?"))
-
-
-def _policy(pv: Obj) -> str:
-    return str(spec_of(pv).get("persistentVolumeReclaimPolicy") or "Delete")
 
 
 # -- ST001 ----------------------------------------------------------------------
@@ -219,32 +200,10 @@ def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) ->
                 f"; it cannot be rebound for {user.name}, which shares a node with {partner} "
                 f"(volume in zone {', '.join(zones)})"
             )
-            fix, advice = _clash_steps(pv, user.name, partner, old_zone, zones)
+            fix, advice = clash_steps(pv, user.name, partner, old_zone, zones)
             return finding("ST001", diagnosis, evidence, fix, advice=advice)
     fix, advice = recovery_steps(pv, current, user, ctx.pvcs)
     return finding("ST001", diagnosis, evidence, fix, advice=advice)
-
-
-def _clash_steps(
-    pv: Obj, workload: str, partner: str, old_zone: str, zones: list[str]
-) -> tuple[list[str], list[str]]:
-    """The notes' caveat: partners must share a zone, so the old volume needs its partner moved first."""
-    fix = [] if _policy(pv) == "Retain" else [_retain(name(pv))]
-    return fix, [
-        f"Rebinding cannot work here: {workload} on the old volume must run in zone {old_zone}, and {partner}, "
-        f"on the same node, has its volume in zone {', '.join(zones)}. Keep the old volume (reclaimPolicy Retain) "
-        "until its data is back.",
-        f"To use the old data, bring {partner}'s volume to zone {old_zone}: with its volume on Retain, scale both "
-        f"down, delete {partner}'s claim and deploy only {partner} again (e.g. ./gradlew -Pcluster=CLUSTER "
-        f"deployGrafanaDB) after rebinding the old volume for {workload}; {partner} then starts empty unless "
-        "restored from backup.",
-        "Or keep the current volumes and restore the data from a backup (or copy what you need out of the "
-        f"old volume through a temporary pod in zone {old_zone}).",
-    ]
-
-
-def _retain(pv_name: str) -> str:
-    return f'kubectl patch pv {pv_name} -p \'{{"spec":{{"persistentVolumeReclaimPolicy":"Retain"}}}}\''
 
 
 def _volume_line(label: str, pv: Obj) -> str:
@@ -281,68 +240,6 @@ def _partner_caveat(ctx: StorageContext, workload: str, partner: str, old_zone: 
         f"caveat: {workload} and {partner} must run on the same node, so their volumes must be in the same zone: "
         f"{where}, this old volume in {old_zone or 'an unknown zone'}{clash}; to put a volume in the intended zone "
         "an existing PVC may have to be deleted"
-    )
-
-
-def recovery_steps(
-    pv: Obj, current: Obj | None, user: User | None, pvcs: list[Obj]
-) -> tuple[list[str], list[str]]:
-    """The notes' recovery: scale down, free the PV, claim it, point the workload at it, scale up.
-
-    Returns (commands, advice).
-    """
-    ns, claim = _claim_ref(pv)
-    # A StatefulSet names its claims itself, and a claim that is gone can simply be recreated:
-    # both take the old volume under the claim's own name, no claimName to edit.
-    exists = claim in by_name(pvcs)
-    same_name = not exists or (user is not None and user.how == "template")
-    new_claim = claim if same_name else f"old-{claim}-pv"
-    steps = [f"kubectl scale {user.short} -n {ns} {user.name} --replicas=0"] if user else []
-    advice: list[str] = []
-    if same_name and exists:
-        steps.extend(_free_claim_name(ns, claim, current, advice))
-    steps.append(f'kubectl patch pv {name(pv)} -p \'{{"spec":{{"claimRef": null}}}}\'')
-    steps.append(f"kubectl apply -f - <<'EOF'\n{claim_yaml(pv, new_claim, ns)}EOF")
-    if not same_name and user:
-        steps.append(f"kubectl edit {user.short} -n {ns} {user.name}")
-        advice.append(
-            f"In the editor, set volumes[].persistentVolumeClaim.claimName to {new_claim} (was {claim}): "
-            "a claim cannot be changed, so the workload moves to a new one."
-        )
-    elif not same_name:
-        advice.append(
-            f"No Deployment or StatefulSet mounts claim {claim}: mount {new_claim} where its data is needed."
-        )
-    if user:
-        steps.append(f"kubectl scale {user.short} -n {ns} {user.name} --replicas={max(user.replicas, 1)}")
-    return steps, advice
-
-
-def _free_claim_name(ns: str, claim: str, current: Obj | None, advice: list[str]) -> list[str]:
-    """A StatefulSet's claim keeps its name: the current claim goes, its volume must be kept."""
-    steps = []
-    if current is not None and _policy(current) != "Retain":
-        steps.append(_retain(name(current)))
-        advice.append(
-            f"{name(current)} is set to Retain first: deleting its claim would delete the current data."
-        )
-    steps.append(f"kubectl delete pvc -n {ns} {claim}")
-    advice.append(f"The StatefulSet names its claims itself: the old volume takes the name {claim}.")
-    return steps
-
-
-def claim_yaml(pv: Obj, claim: str, ns: str) -> str:
-    """A PVC that binds exactly this PV (storageClassName must match, "" included)."""
-    spec, empty = spec_of(pv), '""'
-    modes = "".join(f"  - {m}\n" for m in spec.get("accessModes") or ["ReadWriteOnce"])
-    return (
-        "apiVersion: v1\nkind: PersistentVolumeClaim\n"
-        f"metadata:\n  name: {claim}\n  namespace: {ns}\n"
-        f"spec:\n  accessModes:\n{modes}"
-        f"  resources:\n    requests:\n      storage: {_size(pv)}\n"
-        f"  volumeName: {name(pv)}\n"
-        f"  storageClassName: {spec.get('storageClassName') or empty}\n"
-        f"  volumeMode: {spec.get('volumeMode') or 'Filesystem'}\n"
     )
 
 
@@ -441,17 +338,17 @@ def _delete_finding(
     policy_text = f" (reclaimPolicy {class_policy(sc)})" if sc else ""
     volume = f"volume {name(pv)} reclaimPolicy {_policy(pv)}" if pv else "not bound yet"
     evidence = [f"StorageClass {class_name or '(none)'}{policy_text}, {volume}"]
-    fix = [_retain(name(pv))] if pv else []
+    fix = [retain(name(pv))] if pv else []
     advice = []
     if class_name:
-        retain = f"{class_name}-retain"
+        copy = f"{class_name}-retain"
         fix.append(
-            f'kubectl get sc {class_name} -o json | jq \'.metadata = {{name: "{retain}"}} | '
+            f'kubectl get sc {class_name} -o json | jq \'.metadata = {{name: "{copy}"}} | '
             '.reclaimPolicy = "Retain"\' | kubectl apply -f -'
         )
         advice.append(
             f"A StorageClass's reclaimPolicy cannot be changed, so new volumes need a copy with Retain: use "
-            f"StorageClass {retain} for the database volumes in the deploy configuration."
+            f"StorageClass {copy} for the database volumes in the deploy configuration."
         )
     else:
         advice.append(
