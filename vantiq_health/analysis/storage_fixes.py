@@ -25,9 +25,9 @@ def clash_steps(
         f"on the same node, has its volume in zone {', '.join(zones)}. Keep the old volume (reclaimPolicy Retain) "
         "until its data is back.",
         f"To use the old data, bring {partner}'s volume to zone {old_zone}: with its volume on Retain, scale both "
-        f"down, delete {partner}'s claim and deploy only {partner} again (e.g. ./gradlew -Pcluster=CLUSTER "
-        f"deployGrafanaDB) after rebinding the old volume for {workload}; {partner} then starts empty unless "
-        "restored from backup.",
+        f"down, delete {partner}'s claim and deploy only {partner} again (the deploy tool's task for that one "
+        f"module, e.g. ./gradlew -Pcluster=CLUSTER deployGrafanaDB) after rebinding the old volume for {workload}; "
+        f"{partner} then starts empty unless restored from backup.",
         "Or keep the current volumes and restore the data from a backup (or copy what you need out of the "
         f"old volume through a temporary pod in zone {old_zone}).",
     ]
