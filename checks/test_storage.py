@@ -1,5 +1,7 @@
 """ST: volumes left Released, claims not Bound, database volumes deleted with their claim, encryption at rest."""
 
+from datetime import datetime
+
 from vantiq_health.analysis.encryption import (
     encryption_table,
     in_cluster_postgres,
@@ -53,7 +55,7 @@ def test_no_volume_is_left_released(cluster: ClusterView, namespace: str, settin
 
 @check("ST002")
 def test_claims_are_bound_and_database_volumes_retained(
-    cluster: ClusterView, run: Run, namespace: str, settings: Config
+    cluster: ClusterView, run: Run, namespace: str, settings: Config, now: datetime
 ) -> None:
     seen = gather(cluster, namespace, "persistentvolumes", "persistentvolumeclaims", *OWNERS, "events")
     ctx = _context(cluster, namespace, seen)
@@ -65,7 +67,7 @@ def test_claims_are_bound_and_database_volumes_retained(
     deleted, facts = deleted_database_volumes(
         database_claims(ctx, databases), ctx.pvcs, ctx.pvs, classes["storageclasses"]
     )
-    unbound = unbound_claims(ctx.pvcs, seen["events"])
+    unbound = unbound_claims(ctx.pvcs, seen["events"], now, settings.threshold("pending_claim_minutes"))
     # a volume's policy comes from its PV or else its StorageClass: unseen only when neither was read
     policies = [*seen.reasons("persistentvolumes"), *classes.reasons()]
     unseen = seen.reasons(*OWNERS) + (policies if len(policies) == 2 else [])

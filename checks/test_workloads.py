@@ -42,17 +42,10 @@ def test_no_init_container_is_stuck(
         except Unavailable as exc:
             return [f"(no log: {exc})"]
 
-    pointers = {
-        settings.name(
-            namespace, "bootstrap"
-        ): "the MongoDB peer finder waits on DNS: see NET001 (TCP fallback) and NET002 (cluster domain)",
-        settings.name(
-            namespace, "keycloak_init"
-        ): "keycloak-init waits on Keycloak: see KC006 (HTTPS required from public IPs)",
-    }
+    roles = {settings.name(namespace, role): role for role in ("bootstrap", "keycloak_init")}
     pods = cluster.objects("pods", namespace)
     limit = settings.threshold("init_container_minutes")
-    expect(stuck_init_containers(pods, now, limit, last_lines, pointers), namespace)
+    expect(stuck_init_containers(pods, now, limit, last_lines, roles), namespace)
 
 
 @check("WL004")

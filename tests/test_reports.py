@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +15,7 @@ import pytest
 from tests.harness import run_live, run_snapshot
 from tests.scenarios.broken import VARIANTS, build
 from tests.scenarios.kubectl import write_get_output
+from vantiq_health.plugin.summary import RunSummary, summary_lines
 
 SEC002 = next(v for v in VARIANTS if v.name == "sec002-newline")
 RECORD_KEYS = {"id", "namespace", "outcome", "severity", "title", "message", "findings", "unseen", "nodeid"}
@@ -56,6 +58,11 @@ def test_xdist_gives_the_same_results_and_one_report(
     parallel = run_snapshot(pytester, sec002_snapshot, "-n", "2")
     assert parallel.outcomes() == single.outcomes()
     assert "2 workers" in parallel.output()
+    # findings travel from the workers to the summary as data on the reports
+    assert "findings by severity: 1 error" in parallel.output()
+    assert re.search(
+        r"^  SEC002\s+prod\s+secret/keycloak\s+error\s+Secret prod/keycloak", parallel.output(), re.M
+    )
     assert (pytester.path / "report.html").exists()
 
 
@@ -65,14 +72,14 @@ def test_xdist_saved_snapshot_is_complete(pytester: pytest.Pytester) -> None:
     assert offline.outcomes() == live.outcomes()
 
 
-def _chromium() -> str:
+def chromium_path() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
         pytest.skip("chromium is not installed (.ci/run installs it)")
     return found
 
 
-def _browser(chromium: str, *args: str) -> str:
+def browser(chromium: str, *args: str) -> str:
     with tempfile.TemporaryDirectory() as profile:
         cmd = [
             chromium,
@@ -93,10 +100,10 @@ def _browser(chromium: str, *args: str) -> str:
 def test_html_report_renders_ids_severities_findings_and_cluster(
     pytester: pytest.Pytester, sec002_snapshot: Path
 ) -> None:
-    chromium = _chromium()
+    chromium = chromium_path()
     run_snapshot(pytester, sec002_snapshot)
     report = pytester.path / "report.html"
-    dom = _browser(chromium, "--dump-dom", "--virtual-time-budget=3000", report.as_uri())
+    dom = browser(chromium, "--dump-dom", "--virtual-time-budget=3000", report.as_uri())
     assert "Vantiq health report" in dom
     assert '<td class="col-check">SEC002</td>' in dom
     assert '<td class="col-severity">error</td>' in dom
@@ -105,7 +112,7 @@ def test_html_report_renders_ids_severities_findings_and_cluster(
     assert f"snapshot {sec002_snapshot}" in dom
     assert "v1.29.4" in dom
     shot = pytester.path / "report.png"
-    _browser(chromium, f"--screenshot={shot}", "--window-size=1400,1000", report.as_uri())
+    browser(chromium, f"--screenshot={shot}", "--window-size=1400,1000", report.as_uri())
     assert shot.stat().st_size > 10_000
 
 
@@ -121,12 +128,72 @@ def test_results_json_default_location(pytester: pytest.Pytester, sec002_snapsho
 
 
 @pytest.mark.slow
-def test_html_summary_names_the_warnings(pytester: pytest.Pytester) -> None:
-    chromium = _chromium()
+def test_html_report_of_the_demo_says_so_and_shows_the_warning_whole(pytester: pytest.Pytester) -> None:
+    chromium = chromium_path()
     demo = Path(__file__).resolve().parents[1] / "vantiq_health" / "demo"
     run_snapshot(pytester, demo)
-    dom = _browser(
+    dom = browser(
         chromium, "--dump-dom", "--virtual-time-budget=3000", (pytester.path / "report.html").as_uri()
     )
-    assert 'Warnings (passed, shown below with verdict "warning"): ST001 [shared]' in dom
+    assert "This report is of the <b>bundled demo snapshot</b>, not of your cluster" in dom
+    warning = dom[dom.index('<article class="vh-finding vh-finding--warning">') :]
+    warning = warning[: warning.index("</article>")]
+    assert "<b>ST001</b> No volume of the installation is left Released" in warning
+    assert "Rebinding cannot work here" in warning
+    assert "Why it matters: A Released volume holds data" in warning
     assert '<td class="col-verdict">warning</td>' in dom
+
+
+def test_terminal_summary_ends_the_run_with_verdict_counts_and_one_line_per_finding(
+    pytester: pytest.Pytester, sec002_snapshot: Path
+) -> None:
+    run = run_snapshot(pytester, sec002_snapshot)
+    out = run.result.outlines
+    start = out.index(next(line for line in out if "vantiq-health: findings" in line))
+    assert out[start + 1].startswith("verdict: FINDINGS — ")
+    assert " checks: 1 failed, 0 warned, " in out[start + 1]
+    assert out[start + 2] == "findings by severity: 1 error"
+    assert out[start + 3].split() == [
+        "SEC002",
+        "prod",
+        "secret/keycloak",
+        "error",
+        "Secret",
+        "prod/keycloak",
+        "key",
+        "'password'",
+        *out[start + 3].split()[8:],
+    ]
+    assert "ends with a newline" in out[start + 3]
+    assert re.match(r"=+ 1 failed, \d+ passed", out[start + 4])  # the summary is the last block
+
+
+def _record(check_id: str, ns: str | None, outcome: str, message: str = "") -> dict:
+    return {"id": check_id, "namespace": ns, "outcome": outcome, "message": message, "nodeid": check_id}
+
+
+def test_summary_verdicts_pass_findings_and_could_not_check() -> None:
+    passed = [_record("WL001", "prod", "passed"), _record("WL002", "prod", "passed")]
+    assert RunSummary(passed).verdict == "pass"
+    skipped = [
+        _record("ST001", "prod", "skipped", "cannot check: needs: list persistentvolumes (cluster scope)")
+    ]
+    assert RunSummary(skipped).verdict == "could not check"
+    assert RunSummary([]).verdict == "could not check"
+    assert RunSummary([*passed, _record("SEC001", "prod", "error")]).verdict == "could not check"
+    warned = RunSummary([*passed, *skipped, _record("ST001", "shared", "warning")])
+    warned.findings = [
+        {
+            "check_id": "ST001",
+            "namespace": "shared",
+            "severity": "warning",
+            "diagnosis": "PersistentVolume pvc-1 (5Gi) is Released: it holds the old data of claim shared/grafana",
+        }
+    ]
+    lines = summary_lines(warned)
+    assert lines[0] == ("verdict: FINDINGS — 4 checks: 0 failed, 1 warned, 2 passed, 1 not checked, 0 errors")
+    assert lines[1] == "findings by severity: 1 warning"
+    assert lines[2].split()[:4] == ["ST001", "shared", "pv/pvc-1", "warning"]
+    assert lines[3] == (
+        "not checked: ST001 [prod]: cannot check: needs: list persistentvolumes (cluster scope)"
+    )

@@ -34,6 +34,8 @@ class CatalogEntry:
         """Every kind the check reads (the README's RBAC list and capture commands cover them)."""
         return self.needs + tuple(k for k in self.uses if k not in self.needs)
 
+    why: str = ""  # why the check matters, the closing line of its findings
+
     @property
     def severity(self) -> str:
         """The catalog's severity as the spec writes it: "critical/warning"."""
@@ -63,6 +65,7 @@ def catalog() -> dict[str, CatalogEntry]:
             scope=scope,
             needs=tuple(fields.get("needs", ())),
             uses=tuple(fields.get("uses", ())),
+            why=fields.get("why", ""),
         )
     return entries
 

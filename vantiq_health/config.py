@@ -43,6 +43,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "restart_window_hours": 24,  # ... when the last one is this recent
     "init_container_minutes": 5,  # WL003
     "clock_skew_seconds": 2,  # NET004: beyond the lease renew interval
+    "pending_claim_minutes": 5,  # ST002: a claim Pending longer than this is stuck, not provisioning
     "log_tail_lines": 200,  # lines read per container log
     "cert_expiry_days": 30,  # VQ001
     "license_expiry_days": 30,  # VQ002

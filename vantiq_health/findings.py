@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vantiq_health import render
 from vantiq_health.catalog import SEVERITIES, entry
 
 SCHEMA_VERSION = 2  # of a finding as data, in results.json and the JUnit properties
@@ -38,9 +39,10 @@ class Finding:
     check_id: str
     diagnosis: str
     evidence: tuple[str, ...] = ()
-    fix: tuple[str, ...] = ()  # commands with the real names filled in
+    fix: tuple[str, ...] = ()  # shell commands with the real names filled in, each pastes as it is
     severity: str = ""  # defaults to the catalog's first severity
     object: ObjectRef | None = None
+    advice: tuple[str, ...] = ()  # prose that goes with the fix (never mixed into a command)
 
     def __post_init__(self) -> None:
         if not self.severity:
@@ -55,6 +57,7 @@ class Finding:
             "diagnosis": self.diagnosis,
             "evidence": list(self.evidence),
             "fix": list(self.fix),
+            "advice": list(self.advice),
         }
 
 
@@ -65,9 +68,10 @@ def finding(
     fix: Iterable[str] = (),
     severity: str = "",
     object: ObjectRef | Mapping[str, Any] | None = None,  # the field's name in results.json
+    advice: Iterable[str] = (),
 ) -> Finding:
     ref = ObjectRef.of(object) if isinstance(object, Mapping) else object
-    return Finding(check_id, diagnosis, tuple(evidence), tuple(fix), severity, ref)
+    return Finding(check_id, diagnosis, tuple(evidence), tuple(fix), severity, ref, tuple(advice))
 
 
 @dataclass
@@ -114,23 +118,8 @@ class Findings:
 
     def explain(self) -> str:
         """The failure message: the id first, then each finding as an operator reads it."""
-        meta = entry(self.check_id)
-        where = f"namespace {self.namespace}" if self.namespace else "cluster"
-        lines = [f"[{self.check_id}] {meta.title} — {len(self.items)} finding(s) in {where}"]
-        for n, item in enumerate(self.items, 1):
-            lines.append(f"{n}. [{item.severity}] {item.diagnosis}")
-            lines.extend(f"     evidence: {e}" for e in item.evidence)
-            lines.extend(f"     fix: {c}" for c in item.fix)
-        if self.facts:
-            lines.append("Facts:")
-            lines.extend(f"  {fact}" for fact in self.facts)
-        lines.append(f"Why: {meta.remediation}")
-        lines.append(f"Source: troubleshooting notes, 「{meta.source}」")
-        return "\n".join(lines)
+        return render.explain(self)
 
     def summary(self) -> str:
         """A passing check's facts (info), with the id first."""
-        meta = entry(self.check_id)
-        lines = [f"[{self.check_id}] {meta.title}"]
-        lines.extend(f"  {fact}" for fact in self.facts)
-        return "\n".join(lines)
+        return render.summary(self)

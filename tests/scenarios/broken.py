@@ -167,7 +167,7 @@ VARIANTS = [
                 "liveness probe",
                 "budget",
                 "= 60 s",
-                "kubectl edit sts keycloak -n shared",
+                "kubectl patch sts keycloak -n shared",
             )
         },
     ),
@@ -175,8 +175,10 @@ VARIANTS = [
         "wl003-bootstrap",
         _wl003_bootstrap_stuck,
         {
-            ("WL003", "prod"): ("mongodb-2", "bootstrap", "NET001", "i/o timeout"),
-            ("WL004", "prod"): ("StatefulSet prod/mongodb has 2/3 replicas ready",),
+            ("WL003", "prod"): ("mongodb-2", "bootstrap", "TCP port 53", "i/o timeout"),
+            ("WL004", "prod"): (
+                "StatefulSet prod/mongodb has 2/3 replicas ready: pod mongodb-2 is stuck in init container bootstrap",
+            ),
         },
     ),
     Variant(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +21,6 @@ from vantiq_health.analysis.storage import (
     StorageContext,
     claim_class,
     claim_user,
-    claim_yaml,
     claims_of,
     database_claims,
     deleted_database_volumes,
@@ -26,9 +28,13 @@ from vantiq_health.analysis.storage import (
     released_volumes,
     unbound_claims,
 )
+from vantiq_health.analysis.storage_fixes import claim_yaml
+from vantiq_health.findings import Findings
 
 Obj = dict[str, Any]
 OLD, NEW = "pvc-ec37c469-782a-473f-a6f9-aaaaaaaaaaaa", "pvc-a6d5da12-7e3e-4a32-a5b3-bbbbbbbbbbbb"
+
+NOW = datetime(2026, 11, 29, 12, 15, tzinfo=UTC)
 
 
 def _pv(
@@ -173,25 +179,74 @@ def _grafana_ctx(*extra_pvs: Obj) -> StorageContext:
 PARTNERS = {"grafana": "grafanadb-mysql", "grafanadb-mysql": "grafana"}
 
 
-def test_released_grafana_volume_in_another_zone() -> None:
+def assert_pasteable(fix: tuple[str, ...]) -> None:
+    """Every fix line is a command that runs as pasted: no prose, no trailing comment."""
+    for command in fix:
+        assert command.startswith("kubectl "), command
+        assert "  #" not in command, command
+
+
+def test_released_grafana_volume_in_another_zone_than_its_partner_is_not_rebound() -> None:
     [found] = released_volumes(_grafana_ctx(), PARTNERS)
     assert found.diagnosis == (
         f"PersistentVolume {OLD} (5Gi) is Released: it holds the old data of claim shared/grafana, now bound to {NEW}; "
-        "the two are in different zones (old japaneast-1, current japaneast-0)"
+        "the two are in different zones (old japaneast-1, current japaneast-0); it cannot be rebound for grafana, "
+        "which shares a node with grafanadb-mysql (volume in zone japaneast-0)"
     )
     assert found.evidence[2] == "Deployment shared/grafana (1 replica) mounts claim grafana"
     assert found.evidence[3].startswith(
         "caveat: grafana and grafanadb-mysql must run on the same node, so their volumes must be in the same zone: "
         "grafanadb-mysql's volume is in zone japaneast-0, this old volume in japaneast-1 — they would not fit on one node"
     )
+    assert found.fix == ()  # the old volume is already on Retain: nothing to run before deciding
+    cannot, move, restore = found.advice
+    assert cannot.startswith(
+        "Rebinding cannot work here: grafana on the old volume must run in zone japaneast-1"
+    )
+    assert "deploy only grafanadb-mysql again" in move
+    assert "restored from backup" in move
+    assert restore.startswith("Or keep the current volumes and restore the data from a backup")
+
+
+def test_released_grafana_volume_in_its_partners_zone_is_rebound_with_a_pasteable_heredoc() -> None:
+    ctx = _grafana_ctx()
+    ctx.pvs[2] = _pv("pvc-mysql", "grafanadb-mysql", zone="japaneast-1")
+    [found] = released_volumes(ctx, PARTNERS)
+    assert "cannot be rebound" not in found.diagnosis
     assert found.fix[0] == "kubectl scale deploy -n shared grafana --replicas=0"
     assert found.fix[1] == f'kubectl patch pv {OLD} -p \'{{"spec":{{"claimRef": null}}}}\''
-    assert found.fix[2].startswith("cat > old-grafana-pv.yaml <<'EOF'\napiVersion: v1\n")
+    assert found.fix[2].startswith("kubectl apply -f - <<'EOF'\napiVersion: v1\n")
+    assert found.fix[2].endswith("  volumeMode: Filesystem\nEOF")
     assert found.fix[3:] == (
-        "kubectl apply -f old-grafana-pv.yaml",
-        "kubectl edit deploy -n shared grafana  # volumes: persistentVolumeClaim.claimName: old-grafana-pv (was grafana)",
+        "kubectl edit deploy -n shared grafana",
         "kubectl scale deploy -n shared grafana --replicas=1",
     )
+    assert found.advice == (
+        "In the editor, set volumes[].persistentVolumeClaim.claimName to old-grafana-pv (was grafana): "
+        "a claim cannot be changed, so the workload moves to a new one.",
+    )
+    assert_pasteable(found.fix)
+
+
+def test_the_rendered_fix_block_is_a_shell_script_that_pastes_whole(tmp_path: Path) -> None:
+    ctx = _grafana_ctx()
+    ctx.pvs[2] = _pv("pvc-mysql", "grafanadb-mysql", zone="japaneast-1")
+    found = Findings("ST001", "shared")
+    found.extend(released_volumes(ctx, PARTNERS))
+    lines = found.explain().splitlines()
+    assert (
+        lines[0] == "[ST001] No volume of the installation is left Released — 1 finding in namespace shared"
+    )
+    assert lines[1].startswith(f"1. [warning] PersistentVolume {OLD} (5Gi) is Released")
+    start = lines.index("   fix:") + 1
+    end = next(i for i, line in enumerate(lines) if line.startswith("   advice: "))
+    script = lines[start:end]
+    assert script[0] == "kubectl scale deploy -n shared grafana --replicas=0"
+    assert "EOF" in script  # the heredoc ends at column 0, so the block pastes whole
+    (tmp_path / "fix.sh").write_text("\n".join(script) + "\n")
+    subprocess.run(["bash", "-n", str(tmp_path / "fix.sh")], check=True)
+    assert lines[-2].startswith("Why it matters: A Released volume holds data")
+    assert not any(line.startswith("Why: ") for line in lines)
 
 
 def test_only_released_volumes_of_this_namespace_count() -> None:
@@ -217,10 +272,15 @@ def test_statefulset_claim_is_recreated_under_its_own_name() -> None:
     )
     assert found.fix[:3] == (
         "kubectl scale sts -n prod mongodb --replicas=0",
-        'kubectl patch pv pvc-new -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\'  # else deleting the claim deletes the current data',
-        "kubectl delete pvc -n prod datadir-mongodb-1  # the StatefulSet names its claims: the old volume takes this name",
+        'kubectl patch pv pvc-new -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\'',
+        "kubectl delete pvc -n prod datadir-mongodb-1",
+    )
+    assert found.advice == (
+        "pvc-new is set to Retain first: deleting its claim would delete the current data.",
+        "The StatefulSet names its claims itself: the old volume takes the name datadir-mongodb-1.",
     )
     assert "name: datadir-mongodb-1\n" in found.fix[4]
+    assert_pasteable(found.fix)
     assert found.fix[-1] == "kubectl scale sts -n prod mongodb --replicas=3"
     assert not any("kubectl edit" in step for step in found.fix)
 
@@ -234,8 +294,9 @@ def test_released_volume_of_a_deleted_claim_without_workload() -> None:
     )
     assert found.evidence[-1] == "no Deployment or StatefulSet of shared mounts claim reports"
     assert found.fix[0] == f'kubectl patch pv {OLD} -p \'{{"spec":{{"claimRef": null}}}}\''
+    assert found.fix[1].startswith("kubectl apply -f - <<'EOF'\n")
     assert "  name: reports\n" in found.fix[1]
-    assert found.fix[2:] == ("kubectl apply -f reports.yaml",)
+    assert found.fix[2:] == ()
 
 
 def test_released_volume_of_a_gone_claim_that_a_workload_still_names() -> None:
@@ -268,7 +329,7 @@ def test_pending_and_lost_claims() -> None:
         _pvc("data", ns="prod", phase="Lost", volume="pvc-x"),
         _pvc("ok", ns="prod"),
     ]
-    lost, pending = unbound_claims(pvcs, events)
+    lost, pending = unbound_claims(pvcs, events, NOW, 5)
     assert lost.diagnosis == "PersistentVolumeClaim prod/data is Lost: its PersistentVolume is gone"
     assert pending.diagnosis == "PersistentVolumeClaim prod/exports is Pending, not Bound"
     assert pending.evidence == (
@@ -276,6 +337,20 @@ def test_pending_and_lost_claims() -> None:
         'event ProvisioningFailed: storageclass.storage.k8s.io "premium-zrs" not found',
     )
     assert pending.severity == "warning"
+    assert pending.fix == ("kubectl describe pvc -n prod exports", "kubectl get storageclass")
+    assert lost.advice[0].startswith("Its volume was deleted")
+
+
+def test_a_claim_pending_for_seconds_is_provisioning_not_stuck() -> None:
+    fresh = _pvc("exports", ns="prod", phase="Pending", sc="premium-zrs")
+    fresh["metadata"]["creationTimestamp"] = "2026-11-29T12:14:58Z"
+    assert unbound_claims([fresh], [], NOW, 5) == []
+    [late] = unbound_claims([fresh], [], NOW + timedelta(minutes=6), 5)
+    assert late.diagnosis == "PersistentVolumeClaim prod/exports is Pending, not Bound"
+    assert late.evidence[0].endswith(", created 6m2s ago")
+    lost = _pvc("data", ns="prod", phase="Lost", volume="pvc-x")
+    lost["metadata"]["creationTimestamp"] = "2026-11-29T12:14:58Z"
+    assert len(unbound_claims([lost], [], NOW, 5)) == 1  # Lost is never a phase that passes
 
 
 def test_database_volume_on_delete() -> None:
@@ -299,9 +374,13 @@ def test_database_volume_on_delete() -> None:
     assert bound.evidence == (
         "StorageClass managed-csi (reclaimPolicy Delete), volume pvc-m0 reclaimPolicy Delete",
     )
-    assert (
-        bound.fix[0] == 'kubectl patch pv pvc-m0 -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\''
+    assert bound.fix == (
+        'kubectl patch pv pvc-m0 -p \'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\'',
+        'kubectl get sc managed-csi -o json | jq \'.metadata = {name: "managed-csi-retain"} | '
+        '.reclaimPolicy = "Retain"\' | kubectl apply -f -',
     )
+    assert bound.advice[0].startswith("A StorageClass's reclaimPolicy cannot be changed")
+    assert_pasteable(bound.fix)
     assert pending.diagnosis.startswith(
         "database volume prod/datadir-mongodb-2 (mongodb) has reclaimPolicy Delete (StorageClass managed-csi)"
     )

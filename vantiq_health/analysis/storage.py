@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from vantiq_health.analysis.k8s import SHORT_KIND, Obj, name, namespace, owner
+from vantiq_health.analysis.k8s import SHORT_KIND, Obj, ago, name, namespace, owner, parse_time
+from vantiq_health.analysis.storage_fixes import clash_steps, recovery_steps, retain
+from vantiq_health.analysis.volumes import by_name, spec_of
+from vantiq_health.analysis.volumes import claim_ref as _claim_ref
+from vantiq_health.analysis.volumes import phase as _phase
+from vantiq_health.analysis.volumes import policy as _policy
+from vantiq_health.analysis.volumes import size as _size
 from vantiq_health.findings import Finding, ObjectRef, finding
 
 ZONE_KEYS = (
@@ -19,10 +26,6 @@ DEFAULT_CLASS_KEYS = (
     "storageclass.beta.kubernetes.io/is-default-class",
 )
 UNKNOWN = "unknown"
-
-
-def spec_of(obj: Obj) -> Obj:
-    return obj.get("spec") or {}
 
 
 def pv_zone(pv: Obj) -> str | None:
@@ -131,10 +134,6 @@ def claims_of(workload_name: str, pvcs: list[Obj], workloads: list[Obj], pods: l
     return [name(c) for c in pvcs if (u := claim_user(name(c), workloads, pods)) and u.name == workload_name]
 
 
-def by_name(objs: list[Obj]) -> dict[str, Obj]:
-    return {name(o): o for o in objs}
-
-
 def _claim_volume(ns: str, claim: str, pvcs: list[Obj], pvs: list[Obj]) -> Obj | None:
     """The PV currently bound to claim ns/claim."""
     pvc = by_name(pvcs).get(claim)
@@ -142,23 +141,6 @@ def _claim_volume(ns: str, claim: str, pvcs: list[Obj], pvs: list[Obj]) -> Obj |
     if volume:
         return by_name(pvs).get(volume)
     return next((pv for pv in pvs if _claim_ref(pv) == (ns, claim) and _phase(pv) == "Bound"), None)
-
-
-def _claim_ref(pv: Obj) -> tuple[str, str]:
-    ref = spec_of(pv).get("claimRef") or {}
-    return str(ref.get("namespace", "")), str(ref.get("name", ""))
-
-
-def _phase(obj: Obj) -> str:
-    return str((obj.get("status") or {}).get("phase", ""))
-
-
-def _size(pv: Obj) -> str:
-    return str((spec_of(pv).get("capacity") or {}).get("storage", "?"))
-
-
-def _policy(pv: Obj) -> str:
-    return str(spec_of(pv).get("persistentVolumeReclaimPolicy") or "Delete")
 
 
 # -- ST001 ----------------------------------------------------------------------
@@ -192,6 +174,7 @@ def released_volumes(ctx: StorageContext, partners: dict[str, str]) -> list[Find
 
 
 def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) -> Finding:
+    about = ObjectRef.of(pv, "PersistentVolume")
     ns, claim = _claim_ref(pv)
     current = _claim_volume(ns, claim, ctx.pvcs, ctx.pvs)
     old_zone, user = pv_zone(pv), claim_user(claim, ctx.workloads, ctx.pods)
@@ -209,10 +192,19 @@ def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) ->
         *([_volume_line("current volume", current)] if current else []),
     ]
     evidence.append(_user_line(ns, claim, user))
-    if user and user.name in partners:
-        evidence.append(_partner_caveat(ctx, user.name, partners[user.name], old_zone))
-    fix = recovery_steps(pv, current, user, ctx.pvcs)
-    return finding("ST001", diagnosis, evidence, fix, object=ObjectRef.of(pv, "PersistentVolume"))
+    partner = partners.get(user.name) if user else None
+    if user and partner:
+        evidence.append(_partner_caveat(ctx, user.name, partner, old_zone))
+        zones = ctx.zones_of(partner)
+        if old_zone and zones and old_zone not in zones:
+            diagnosis += (
+                f"; it cannot be rebound for {user.name}, which shares a node with {partner} "
+                f"(volume in zone {', '.join(zones)})"
+            )
+            fix, advice = clash_steps(pv, user.name, partner, old_zone, zones)
+            return finding("ST001", diagnosis, evidence, fix, advice=advice, object=about)
+    fix, advice = recovery_steps(pv, current, user, ctx.pvcs)
+    return finding("ST001", diagnosis, evidence, fix, advice=advice, object=about)
 
 
 def _volume_line(label: str, pv: Obj) -> str:
@@ -252,84 +244,50 @@ def _partner_caveat(ctx: StorageContext, workload: str, partner: str, old_zone: 
     )
 
 
-def recovery_steps(pv: Obj, current: Obj | None, user: User | None, pvcs: list[Obj]) -> list[str]:
-    """The notes' recovery: scale down, free the PV, claim it, point the workload at it, scale up."""
-    ns, claim = _claim_ref(pv)
-    # A StatefulSet names its claims itself, and a claim that is gone can simply be recreated:
-    # both take the old volume under the claim's own name, no claimName to edit.
-    exists = claim in by_name(pvcs)
-    same_name = not exists or (user is not None and user.how == "template")
-    new_claim = claim if same_name else f"old-{claim}-pv"
-    kind, wl, replicas = (user.short, user.name, user.replicas) if user else ("deploy|sts", "<workload>", 1)
-    scale = user is not None or exists  # a gone claim that nothing mounts has no workload to stop
-    steps = [f"kubectl scale {kind} -n {ns} {wl} --replicas=0"] if scale else []
-    if same_name and exists:
-        steps.extend(_free_claim_name(ns, claim, current))
-    steps.append(f'kubectl patch pv {name(pv)} -p \'{{"spec":{{"claimRef": null}}}}\'')
-    steps.append(f"cat > {new_claim}.yaml <<'EOF'\n{claim_yaml(pv, new_claim, ns)}EOF")
-    steps.append(f"kubectl apply -f {new_claim}.yaml")
-    if not same_name:
-        steps.append(
-            f"kubectl edit {kind} -n {ns} {wl}  # volumes: persistentVolumeClaim.claimName: {new_claim} (was {claim})"
-        )
-    if scale:
-        steps.append(f"kubectl scale {kind} -n {ns} {wl} --replicas={max(replicas, 1)}")
-    return steps
-
-
-def _free_claim_name(ns: str, claim: str, current: Obj | None) -> list[str]:
-    """A StatefulSet's claim keeps its name: the current claim goes, its volume must be kept."""
-    steps = []
-    if current is not None and _policy(current) != "Retain":
-        steps.append(
-            f'kubectl patch pv {name(current)} -p \'{{"spec":{{"persistentVolumeReclaimPolicy":"Retain"}}}}\''
-            "  # else deleting the claim deletes the current data"
-        )
-    steps.append(
-        f"kubectl delete pvc -n {ns} {claim}  # the StatefulSet names its claims: the old volume takes this name"
-    )
-    return steps
-
-
-def claim_yaml(pv: Obj, claim: str, ns: str) -> str:
-    """A PVC that binds exactly this PV (storageClassName must match, "" included)."""
-    spec, empty = spec_of(pv), '""'
-    modes = "".join(f"  - {m}\n" for m in spec.get("accessModes") or ["ReadWriteOnce"])
-    return (
-        "apiVersion: v1\nkind: PersistentVolumeClaim\n"
-        f"metadata:\n  name: {claim}\n  namespace: {ns}\n"
-        f"spec:\n  accessModes:\n{modes}"
-        f"  resources:\n    requests:\n      storage: {_size(pv)}\n"
-        f"  volumeName: {name(pv)}\n"
-        f"  storageClassName: {spec.get('storageClassName') or empty}\n"
-        f"  volumeMode: {spec.get('volumeMode') or 'Filesystem'}\n"
-    )
-
-
 # -- ST002 ----------------------------------------------------------------------
-def unbound_claims(pvcs: list[Obj], events: list[Obj]) -> list[Finding]:
-    """ST002: claims that are Pending or Lost, with the newest events about them."""
+def unbound_claims(pvcs: list[Obj], events: list[Obj], now: datetime, grace_minutes: float) -> list[Finding]:
+    """ST002: claims that are Lost, or Pending for longer than the grace period, with their newest events.
+
+    A claim is Pending while its volume is provisioned (seconds to a few minutes): that is not stuck.
+    """
     found = []
     for pvc in sorted(pvcs, key=name):
         phase = _phase(pvc) or "unknown"
-        if phase == "Bound":
+        created = parse_time((pvc.get("metadata") or {}).get("creationTimestamp"))
+        young = created is not None and now - created < timedelta(minutes=grace_minutes)
+        if phase == "Bound" or (phase == "Pending" and young):
             continue
-        ns, claim, spec = namespace(pvc), name(pvc), spec_of(pvc)
-        what = "is Lost: its PersistentVolume is gone" if phase == "Lost" else f"is {phase}, not Bound"
-        size = (spec.get("resources") or {}).get("requests", {}).get("storage", "?")
-        evidence = [
-            f"requests {size}, StorageClass {spec.get('storageClassName') or '(default)'}, "
-            f"volumeName {spec.get('volumeName') or '-'}"
-        ]
-        evidence += [
-            f"event {e.get('reason')}: {e.get('message')}" for e in _claim_events(claim, events)[-2:]
-        ]
-        fix = [f"kubectl describe pvc -n {ns} {claim}"]
-        about = ObjectRef.of(pvc, "PersistentVolumeClaim")
-        found.append(
-            finding("ST002", f"PersistentVolumeClaim {ns}/{claim} {what}", evidence, fix, object=about)
-        )
+        found.append(_unbound_finding(pvc, phase, created, now, events))
     return found
+
+
+def _unbound_finding(
+    pvc: Obj, phase: str, created: datetime | None, now: datetime, events: list[Obj]
+) -> Finding:
+    ns, claim, spec = namespace(pvc), name(pvc), spec_of(pvc)
+    what = "is Lost: its PersistentVolume is gone" if phase == "Lost" else f"is {phase}, not Bound"
+    size = (spec.get("resources") or {}).get("requests", {}).get("storage", "?")
+    evidence = [
+        f"requests {size}, StorageClass {spec.get('storageClassName') or '(default)'}, "
+        f"volumeName {spec.get('volumeName') or '-'}" + (f", created {ago(created, now)}" if created else "")
+    ]
+    evidence += [f"event {e.get('reason')}: {e.get('message')}" for e in _claim_events(claim, events)[-2:]]
+    fix = [f"kubectl describe pvc -n {ns} {claim}"]
+    if phase == "Lost":
+        advice = [
+            "Its volume was deleted: the data is gone unless the disk still exists at the cloud provider. "
+            "Restore from backup, or delete the claim and let its workload create a new one."
+        ]
+    else:
+        fix.append("kubectl get storageclass")
+        advice = [
+            "The claim's events name what provisioning waits on: a StorageClass that does not exist, "
+            "a quota, or a zone without a node for it."
+        ]
+    about = ObjectRef.of(pvc, "PersistentVolumeClaim")
+    return finding(
+        "ST002", f"PersistentVolumeClaim {ns}/{claim} {what}", evidence, fix, advice=advice, object=about
+    )
 
 
 def _claim_events(claim: str, events: list[Obj]) -> list[Obj]:
@@ -385,14 +343,20 @@ def _delete_finding(
     policy_text = f" (reclaimPolicy {class_policy(sc)})" if sc else ""
     volume = f"volume {name(pv)} reclaimPolicy {_policy(pv)}" if pv else "not bound yet"
     evidence = [f"StorageClass {class_name or '(none)'}{policy_text}, {volume}"]
-    fix = []
-    if pv:
+    fix = [retain(name(pv))] if pv else []
+    advice = []
+    if class_name:
+        copy = f"{class_name}-retain"
         fix.append(
-            f'kubectl patch pv {name(pv)} -p \'{{"spec":{{"persistentVolumeReclaimPolicy":"Retain"}}}}\''
+            f'kubectl get sc {class_name} -o json | jq \'.metadata = {{name: "{copy}"}} | '
+            '.reclaimPolicy = "Retain"\' | kubectl apply -f -'
         )
-    fix.append(
-        f"new volumes: reclaimPolicy of a StorageClass is immutable: kubectl get sc {class_name or '<class>'} -o yaml "
-        "> retain-sc.yaml, give it a new name and reclaimPolicy: Retain, kubectl apply -f retain-sc.yaml, "
-        "and use it for the database volumes in the deploy configuration"
-    )
-    return finding("ST002", diagnosis, evidence, fix)
+        advice.append(
+            f"A StorageClass's reclaimPolicy cannot be changed, so new volumes need a copy with Retain: use "
+            f"StorageClass {copy} for the database volumes in the deploy configuration."
+        )
+    else:
+        advice.append(
+            "Give the database volumes a StorageClass with reclaimPolicy Retain in the deploy configuration."
+        )
+    return finding("ST002", diagnosis, evidence, fix, advice=advice)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -14,7 +13,6 @@ from vantiq_health.analysis.k8s import (
     ago,
     container_statuses,
     containers,
-    edit_command,
     event_container,
     label_selector_matches,
     name,
@@ -22,6 +20,7 @@ from vantiq_health.analysis.k8s import (
     owner,
     parse_time,
 )
+from vantiq_health.analysis.workload_fixes import PULL_REASONS, crash_fix, init_remedy, probe_fixes
 from vantiq_health.findings import Finding, ObjectRef, finding
 
 BAD_WAITING = {
@@ -34,25 +33,11 @@ BAD_WAITING = {
     "RunContainerError": "cannot be started",
 }
 _PROBE = re.compile(r"^(Readiness|Liveness|Startup) probe failed: (.*)", re.DOTALL)
-_ENDPOINT = re.compile(r"dial tcp ([\d.]+):(\d+): (connect: connection refused|i/o timeout)")
 
 
 def _job_owned(pod: Obj) -> bool:
     found = owner(pod)
     return bool(found and found[0] == "Job")
-
-
-def _fix_for(pod: Obj, container: str, reason: str) -> list[str]:
-    ns, pod_name = namespace(pod), name(pod)
-    fixes = [
-        f"kubectl logs -n {ns} {pod_name} -c {container} --previous",
-        f"kubectl describe pod -n {ns} {pod_name}",
-    ]
-    if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
-        fixes.append(f"kubectl get pod -n {ns} {pod_name} -o jsonpath='{{.spec.imagePullSecrets}}'")
-    if reason == "CreateContainerConfigError":
-        fixes.append("the event names the missing Secret or key: see SEC001")
-    return fixes
 
 
 def _last_termination(cs: Obj) -> Obj:
@@ -96,13 +81,15 @@ def _crash_finding(
     if reason in BAD_WAITING:
         if waiting.get("message"):
             evidence.insert(0, f"{reason}: {waiting['message']}")
-        if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
+        if reason in PULL_REASONS:
             evidence.append(f"image: {cs.get('image', '?')}")
+        fix, advice = crash_fix(pod, cs["name"], reason)
         return finding(
             "WL001",
             f"{where} {BAD_WAITING[reason]} ({reason})",
             evidence,
-            _fix_for(pod, cs["name"], reason),
+            fix,
+            advice=advice,
             object=ObjectRef.of(pod, "Pod"),
         )
     terminated = state.get("terminated") or {}
@@ -110,7 +97,7 @@ def _crash_finding(
         evidence.insert(
             0, f"exit code {terminated.get('exitCode', '?')} at {terminated.get('finishedAt', '?')}"
         )
-        fix = _fix_for(pod, cs["name"], "Error")
+        fix = crash_fix(pod, cs["name"], "Error")[0]
         return finding("WL001", f"{where} is in Error", evidence, fix, object=ObjectRef.of(pod, "Pod"))
     finished = parse_time(last.get("finishedAt"))
     recent = finished is not None and now - finished <= timedelta(hours=window_hours)
@@ -120,7 +107,7 @@ def _crash_finding(
             "WL001",
             f"{where} has restarted {restarts} times (limit {int(restart_limit)}), the last {ago(finished, now)}",
             evidence,
-            _fix_for(pod, cs["name"], "restarts"),
+            crash_fix(pod, cs["name"], "restarts")[0],
             object=ObjectRef.of(pod, "Pod"),
         )
     return None
@@ -207,7 +194,7 @@ def _probe_finding(pod: Obj, container: str, kind: str, events: list[Obj], now: 
     if took is not None:
         evidence.append(f"the container {how}: {took} s")
     evidence.append(f"restarts: {restarts}; ready now: {bool(cs.get('ready'))}")
-    fixes = _probe_fixes(pod, container, kind, probe, took, budget, message)
+    fixes, advice = probe_fixes(pod, container, kind, probe, took, budget, message)
     state = "restarted by its liveness probe" if kind == "Liveness" and restarts else "not ready"
     return finding(
         "WL002",
@@ -215,37 +202,9 @@ def _probe_finding(pod: Obj, container: str, kind: str, events: list[Obj], now: 
         f"{kind.lower()} probe fails and the container is {state}",
         evidence,
         fixes,
+        advice=advice,
         object=ObjectRef.of(pod, "Pod"),
     )
-
-
-def _probe_fixes(
-    pod: Obj, container: str, kind: str, probe: Obj, took: int | None, budget: int, message: str
-) -> list[str]:
-    fixes = []
-    slow = took is not None and took >= budget
-    if slow or kind == "Liveness":
-        period = int(probe.get("periodSeconds", 10))
-        need = (took or budget) + 30  # the measured start plus a margin
-        threshold = math.ceil(max(need - int(probe.get("initialDelaySeconds", 0)), period) / period)
-        fixes.append(
-            f"{edit_command(pod)}  # container {container}: {kind.lower()}Probe.initialDelaySeconds "
-            f">= {need - threshold * period if need - threshold * period > 0 else need} or "
-            f"failureThreshold >= {threshold} (budget >= {need} s)"
-        )
-    endpoint = _ENDPOINT.search(message)
-    if endpoint:
-        node = (pod.get("spec") or {}).get("nodeName", "?")
-        pod_ip = (pod.get("status") or {}).get("podIP")
-        moved = pod_ip and endpoint.group(1) != pod_ip
-        fixes.append(
-            f"{endpoint.group(1)}:{endpoint.group(2)} {endpoint.group(3)}"
-            + (f" (the pod's IP is now {pod_ip})" if moved else "")
-            + f": if the application is up, check that node {node} reaches pod IPs on other nodes "
-            "(security groups / NSG; NET005)"
-        )
-    fixes.append(f"kubectl describe pod -n {namespace(pod)} {name(pod)}")
-    return fixes
 
 
 # -- WL003 --------------------------------------------------------------------
@@ -254,9 +213,13 @@ def stuck_init_containers(
     now: datetime,
     limit_minutes: float,
     read_log: Callable[[Obj, str], list[str]],
-    pointers: dict[str, str],
+    roles: dict[str, str],
 ) -> list[Finding]:
-    """WL003: init containers running longer than the limit, with their last log lines."""
+    """WL003: init containers running longer than the limit, with their last log lines.
+
+    roles: container name -> "bootstrap" (MongoDB's peer finder) or "keycloak_init", whose
+    remedies the troubleshooting notes give.
+    """
     found = []
     for pod in pods:
         for cs, is_init in container_statuses(pod):
@@ -268,14 +231,15 @@ def stuck_init_containers(
             evidence = [
                 f"running since {started.isoformat()} ({ago(started, now)}; limit {limit_minutes:g} min)"
             ]
-            evidence.extend(f"log: {line}" for line in lines)
-            hint = pointers.get(container, "read its log for what it waits on")
+            evidence.extend(f"log: {line}" for line in lines or ["(empty)"])
+            cause, fix, advice = init_remedy(pod, container, roles.get(container, ""), lines)
             found.append(
                 finding(
                     "WL003",
-                    f"pod {namespace(pod)}/{name(pod)}: init container {container} is stuck running; {hint}",
+                    f"pod {namespace(pod)}/{name(pod)}: init container {container} is stuck running{cause}",
                     evidence,
-                    [f"kubectl logs -n {namespace(pod)} {name(pod)} -c {container} --tail=50"],
+                    fix,
+                    advice=advice,
                     object=ObjectRef.of(pod, "Pod"),
                 )
             )
@@ -302,31 +266,74 @@ def unready_workloads(workloads: list[Obj], pods: list[Obj], required: dict[str,
                     "WL004",
                     f"no StatefulSet, Deployment or DaemonSet named {wanted} ({role}) in this namespace",
                     [f"present: {', '.join(sorted(present)) or 'none'}"],
-                    [
-                        "deploy the component, or set its name in vantiq-health.toml ([names] / [namespaces.NS])"
+                    advice=[
+                        "Deploy the component, or set its name in vantiq-health.toml ([names] or [namespaces.NS])."
                     ],
                 )
             )
     for wl in workloads:
         desired, ready = _desired_ready(wl)
-        if ready >= desired:
-            continue
-        selector = (wl.get("spec") or {}).get("selector")
-        mine = [
-            p for p in pods if label_selector_matches(selector, (p.get("metadata") or {}).get("labels") or {})
-        ]
-        evidence = [_pod_state(p) for p in mine if not _pod_ready(p)] or ["no pods exist for it"]
-        short = SHORT_KIND.get(str(wl.get("kind")), str(wl.get("kind", "")).lower())
-        found.append(
-            finding(
-                "WL004",
-                f"{wl.get('kind')} {namespace(wl)}/{name(wl)} has {ready}/{desired} replicas ready",
-                evidence,
-                [f"kubectl describe {short} {name(wl)} -n {namespace(wl)}", "see WL001/WL002 for its pods"],
-                object=ObjectRef.of(wl),
-            )
-        )
+        if ready < desired:
+            found.append(_short_finding(wl, desired, ready, pods))
     return found
+
+
+def _short_finding(wl: Obj, desired: int, ready: int, pods: list[Obj]) -> Finding:
+    selector = (wl.get("spec") or {}).get("selector")
+    labels = [(p.get("metadata") or {}).get("labels") or {} for p in pods]
+    unready = [p for p, lab in zip(pods, labels, strict=True) if label_selector_matches(selector, lab)]
+    unready = [p for p in unready if not _pod_ready(p)]
+    short = SHORT_KIND.get(str(wl.get("kind")), str(wl.get("kind", "")).lower())
+    ns, wl_name = namespace(wl), name(wl)
+    fix = [f"kubectl describe {short} {wl_name} -n {ns}"]
+    causes = []
+    for pod in unready[:3]:
+        cause, command = _pod_cause(pod)
+        causes.append(cause)
+        fix.extend(c for c in [command] if c and c not in fix)
+    diagnosis = f"{wl.get('kind')} {ns}/{wl_name} has {ready}/{desired} replicas ready"
+    if causes:
+        diagnosis += ": " + "; ".join(causes)
+    else:
+        diagnosis += ": no pod exists for it (its events name why none was created)"
+    evidence = [_pod_state(p) for p in unready] or ["no pods exist for it"]
+    return finding("WL004", diagnosis, evidence, fix, object=ObjectRef.of(wl))
+
+
+def _pod_cause(pod: Obj) -> tuple[str, str | None]:
+    """What keeps a pod from being ready, as far as its status shows, and the command that shows more."""
+    ns, pod_name = namespace(pod), name(pod)
+    describe = f"kubectl describe pod -n {ns} {pod_name}"
+    for cs, is_init in container_statuses(pod):
+        state = cs.get("state") or {}
+        waiting = (state.get("waiting") or {}).get("reason", "")
+        cname = cs.get("name")
+        if is_init and "running" in state:
+            logs = f"kubectl logs -n {ns} {pod_name} -c {cname} --tail=50"
+            return f"pod {pod_name} is stuck in init container {cname}", logs
+        if waiting in BAD_WAITING:
+            logs = f"kubectl logs -n {ns} {pod_name} -c {cname} --previous"
+            return f"pod {pod_name} container {cname} {BAD_WAITING[waiting]} ({waiting})", (
+                describe if waiting in PULL_REASONS or waiting.startswith("Create") else logs
+            )
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
+            return (
+                f"pod {pod_name} cannot be scheduled: {cond.get('message') or cond.get('reason')}",
+                describe,
+            )
+    running = [
+        cs.get("name")
+        for cs, init in container_statuses(pod)
+        if not init and "running" in (cs.get("state") or {})
+    ]
+    if running:
+        return (
+            f"pod {pod_name} container {running[0]} runs but is not ready (its readiness probe fails)",
+            describe,
+        )
+    phase = (pod.get("status") or {}).get("phase", "?")
+    return f"pod {pod_name} is {phase}", describe
 
 
 def _pod_ready(pod: Obj) -> bool:

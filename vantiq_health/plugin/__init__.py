@@ -12,7 +12,8 @@ the project's own tests and unrelated projects load it and stay untouched.
 - `selection`: --check/--skip-check, check ids as keywords, planned checks
 - `exitcodes`: the exit code table of the README
 - `outcomes`: findings to pytest outcomes, report properties
-- `results`: results.json, the terminal summary, --save-snapshot
+- `results`: results.json, --save-snapshot
+- `summary`: the one-screen summary at the end of a run, findings as data on the reports
 - `html`: the pytest-html hooks
 """
 
@@ -25,6 +26,7 @@ pytest_plugins = [
     "vantiq_health.plugin.selection",
     "vantiq_health.plugin.exitcodes",
     "vantiq_health.plugin.outcomes",
+    "vantiq_health.plugin.summary",  # before html, which imports it (else: assertion-rewrite warning)
     "vantiq_health.plugin.html",
 ]
 

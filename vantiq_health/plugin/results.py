@@ -1,4 +1,4 @@
-"""results.json, the terminal summary and --save-snapshot: one record per check run."""
+"""results.json and --save-snapshot: one record per check run."""
 
 from __future__ import annotations
 
@@ -53,14 +53,6 @@ class Reporter:
             rec.update(outcome="error", message=_tail(report.longreprtext))
         elif report.skipped:
             rec.update(outcome="skipped", message=_skip_reason(report))
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        warned = [r for r in self.results.values() if r["outcome"] == "warning"]
-        if warned:
-            terminalreporter.write_sep("=", f"vantiq-health: {len(warned)} warning(s)", yellow=True)
-            for rec in warned:
-                terminalreporter.write_line(rec["message"])
-                terminalreporter.write_line("")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = self.config

@@ -1,0 +1,171 @@
+"""The one-screen summary at the end of every check run, and the findings as data for the reports.
+
+The summary is plain text on stdout (no colour needed), so an in-cluster Job's log holds
+the same verdict an operator sees in the terminal: the verdict, counts by severity, each
+finding as id, namespace, object and one line, and what could not be checked, by cause.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vantiq_health.catalog import SEVERITIES
+from vantiq_health.plugin.api import FINDINGS_KEY, RUN_KEY
+from vantiq_health.render import object_of, one_line, plural
+
+FINDINGS_ATTR = "vh_findings"  # on call reports; plain data, so it crosses from xdist workers
+MAX_LINES = 25  # one screen
+PASS, FINDINGS, NOT_CHECKED = "pass", "findings", "could not check"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    found = item.stash.get(FINDINGS_KEY, None)
+    if call.when == "call" and found:
+        data = []
+        for f in found:
+            entry = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(f).items()}
+            data.append({**entry, "namespace": found.namespace})
+        setattr(report, FINDINGS_ATTR, data)
+    return report
+
+
+@dataclass
+class RunSummary:
+    """What a run found, from the reporter's records and the findings on the call reports."""
+
+    records: list[dict[str, Any]]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    demo: bool = False
+
+    @property
+    def outcomes(self) -> Counter[str]:
+        return Counter(r["outcome"] for r in self.records)
+
+    @property
+    def severities(self) -> Counter[str]:
+        return Counter(f["severity"] for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        done = self.outcomes
+        if done["failed"] or done["warning"]:
+            return FINDINGS
+        if done["error"] or not done["passed"]:
+            return NOT_CHECKED
+        return PASS
+
+    def skipped_by_cause(self) -> dict[str, list[str]]:
+        causes: dict[str, list[str]] = defaultdict(list)
+        for r in self.records:
+            if r["outcome"] == "skipped":
+                causes[r["message"] or "no reason given"].append(where(r))
+        return dict(causes)
+
+    def counts_line(self) -> str:
+        done = self.outcomes
+        parts = [
+            f"{done['failed']} failed",
+            f"{done['warning']} warned",
+            f"{done['passed']} passed",
+            f"{done['skipped']} not checked",
+            plural(done["error"], "error"),
+        ]
+        return f"{plural(len(self.records), 'check')}: " + ", ".join(parts)
+
+    def severity_line(self) -> str:
+        counts = self.severities
+        shown = [f"{counts[s]} {s}" for s in SEVERITIES if counts[s]]
+        return "findings by severity: " + (", ".join(shown) if shown else "none")
+
+
+def where(record: dict[str, Any]) -> str:
+    return f"{record['id']} [{record['namespace'] or 'cluster'}]"
+
+
+def ordered(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Worst first, then by namespace and check id."""
+    return sorted(
+        findings, key=lambda f: (SEVERITIES.index(f["severity"]), f["namespace"] or "", f["check_id"])
+    )
+
+
+def summary_lines(summary: RunSummary) -> list[str]:
+    lines = [f"verdict: {summary.verdict.upper()} — {summary.counts_line()}"]
+    if summary.demo:
+        lines.append("this is the bundled demo snapshot, not your cluster: its problems are there on purpose")
+    lines.append(summary.severity_line())
+    rows = [
+        (f["check_id"], f["namespace"] or "cluster", object_of(f), f["severity"], f["diagnosis"])
+        for f in ordered(summary.findings)
+    ]
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
+    for row in rows[:MAX_LINES]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        lines.append("  " + "  ".join(cells) + "  " + one_line(row[4], 140))
+    if len(rows) > MAX_LINES:
+        lines.append(f"  … and {len(rows) - MAX_LINES} more: see the HTML report or results.json")
+    for cause, checks in summary.skipped_by_cause().items():
+        lines.append(f"not checked: {', '.join(checks)}: {one_line(cause, 200)}")
+    for r in summary.records:
+        if r["outcome"] == "error":
+            lines.append(f"error (a bug of the suite, not a finding): {where(r)}")
+    return lines
+
+
+def run_summary(config: pytest.Config) -> RunSummary | None:
+    """The run's summary, or None when this run did not check anything (not a check run)."""
+    reporter = config.pluginmanager.get_plugin("vantiq-health-reporter")
+    if reporter is None:
+        return None
+    records = sorted(reporter.results.values(), key=lambda r: r["nodeid"])
+    findings: list[dict[str, Any]] = []
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    for reports in terminal.stats.values() if terminal else []:
+        for report in reports:
+            if getattr(report, "when", None) == "call":
+                findings.extend(getattr(report, FINDINGS_ATTR, None) or [])
+    return RunSummary(records, findings, is_demo(config))
+
+
+def is_demo(config: pytest.Config) -> bool:
+    run = config.stash.get(RUN_KEY, None)
+    snapshot = run.view.describe().get("snapshot") if run else None
+    if not snapshot:
+        return False
+    from vantiq_health.report import demo_snapshot
+
+    return Path(snapshot).resolve() == demo_snapshot().resolve()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Generator[None, None, None]:
+    # the outermost wrapper: printed after pytest's short test summary, the last thing before the totals
+    try:
+        return (yield)
+    finally:
+        summary = run_summary(config)
+        if summary is not None and not getattr(config, "workerinput", None):
+            _write_warnings(terminalreporter, summary)
+            markup = {PASS: {"green": True}, FINDINGS: {"red": True}, NOT_CHECKED: {"yellow": True}}
+            terminalreporter.write_sep("=", f"vantiq-health: {summary.verdict}", **markup[summary.verdict])
+            for line in summary_lines(summary):
+                terminalreporter.write_line(line)
+
+
+def _write_warnings(terminalreporter: Any, summary: RunSummary) -> None:
+    """Warnings pass, so pytest shows no failure text for them: their findings in full, with the fix."""
+    for record in summary.records:
+        if record["outcome"] == "warning":
+            terminalreporter.write_sep("-", f"vantiq-health warning {where(record)}", yellow=True)
+            terminalreporter.write_line(record["message"])
