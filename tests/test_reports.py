@@ -61,7 +61,7 @@ def test_xdist_gives_the_same_results_and_one_report(
     # findings travel from the workers to the summary as data on the reports
     assert "findings by severity: 1 error" in parallel.output()
     assert re.search(
-        r"^  SEC002\s+prod\s+secret/keycloak\s+error\s+Secret prod/keycloak", parallel.output(), re.M
+        r"^  SEC002\s+prod\s+Secret/prod/keycloak\s+error\s+Secret prod/keycloak", parallel.output(), re.M
     )
     assert (pytester.path / "report.html").exists()
 
@@ -156,7 +156,7 @@ def test_terminal_summary_ends_the_run_with_verdict_counts_and_one_line_per_find
     assert out[start + 3].split() == [
         "SEC002",
         "prod",
-        "secret/keycloak",
+        "Secret/prod/keycloak",
         "error",
         "Secret",
         "prod/keycloak",

@@ -31,6 +31,17 @@ from vantiq_health.analysis.encryption import (
 )
 from vantiq_health.analysis.helm import Judge, read_releases, removed_apis, stuck_releases
 from vantiq_health.analysis.k8s import pod_spec_sources
+from vantiq_health.analysis.metrics import (
+    dashboards_in,
+    dashboards_not_in_mysql,
+    datasource_findings,
+    docker_era_dashboards,
+    grafana_database,
+    provisioned_datasources,
+    runtimes,
+)
+from vantiq_health.analysis.network import clock_skew, lease_clocks, public_addresses
+from vantiq_health.analysis.rbac import Account, service_account, telegraf_rbac
 from vantiq_health.analysis.secrets import (
     credential_defects,
     has_managed_fields,
@@ -44,6 +55,7 @@ from vantiq_health.analysis.storage import (
     released_volumes,
     unbound_claims,
 )
+from vantiq_health.analysis.tls import certificate_findings
 from vantiq_health.analysis.workloads import (
     crashing_pods,
     probe_failures,
@@ -190,12 +202,46 @@ def _st(view: ClusterView, ns: str) -> None:
         databases = ["mongodb", "grafanadb", *in_cluster_postgres(host, "shared", ns)]
         classes = view.objects("storageclasses", required=False)
         deleted_database_volumes(database_claims(ctx, databases), ctx.pvcs, ctx.pvs, classes)
-        unbound_claims(ctx.pvcs, view.objects("events", ns, required=False))
+        unbound_claims(ctx.pvcs, view.objects("events", ns, required=False), view.now(), 5)
         postgres_encryption(host, "shared")
         encryption_table(ctx.pvcs, view.objects("storageclasses"))
 
     _try(lambda: released_volumes(context(True), {"grafana": "grafanadb", "grafanadb": "grafana"}))
     _try(st002)
+
+
+def _environment(view: ClusterView, ns: str) -> None:
+    """NET, VQ and MT analyses, as checks/test_network.py, test_vantiq.py and test_metrics.py call them."""
+
+    def net() -> None:
+        public_addresses(view.objects("nodes"), view.objects("pods", ns))
+        clocks, _ = lease_clocks(view.objects("leases", "kube-node-lease"))
+        clock_skew(clocks, None, 2, set())
+
+    def vq001() -> None:
+        for secret in view.objects("secrets", ns):
+            certificate_findings(
+                secret, view.objects("ingresses", ns), view.now(), self_signed_ok=False, expiry_days=30
+            )
+
+    def mt() -> None:
+        cms, services = (
+            view.objects("configmaps", ns),
+            {str(s["metadata"]["name"]) for s in view.objects("services", ns)},
+        )
+        datasource_findings(provisioned_datasources(cms), services, ns, True, "grafana")
+        for cm in cms:
+            dashboards_not_in_mysql(
+                grafana_database(cm, None, "grafana"), services, ns, "grafana", "grafanadb-mysql:3306"
+            )
+        docker_era_dashboards(dashboards_in(cms), runtimes(view.objects("nodes")), ns)
+        workloads = _workloads(view, ns)
+        accounts = [Account(ns, service_account(w)) for w in workloads]
+        roles = (view.objects("clusterroles"), view.objects("clusterrolebindings"))
+        telegraf_rbac(ns, accounts, roles, {}, [])
+
+    for call in (net, vq001, mt):
+        _try(call)
 
 
 def _every_check(folder: Path) -> None:
@@ -213,6 +259,7 @@ def _every_check(folder: Path) -> None:
         _wl(view, ns)
         _sec(view, ns)
         _hm(view, ns)
+        _environment(view, ns)
         _st(view, ns)
 
 
