@@ -29,7 +29,7 @@ LAST_APPLIED_REMOVED = "(removed by vantiq-health: it repeats the object's value
 # -- what looks like a credential ------------------------------------------------
 _WORDS = (
     r"password|passwd|passphrase|secret|token|credentials?|api[-_]?key|access[-_]?key|"
-    r"private[-_]?key|client[-_]?secret|(?<![a-z])(?:pass|pwd)(?![a-z])"
+    r"private[-_]?key|client[-_]?secret|(?<![a-z])(?:pass|pwd|key)(?![a-z])"
 )
 CREDENTIAL_NAME = re.compile(_WORDS, re.IGNORECASE)
 # Names that point at a credential rather than hold one: SECRET_NAME, PASSWORD_FILE, TOKEN_TTL.
@@ -269,8 +269,8 @@ def sanitize_object(obj: dict[str, Any]) -> dict[str, Any]:
     for spec in pod_specs(obj):
         for container in all_containers(spec):
             _sanitize_container(container)
-    if isinstance(obj.get("message"), str):
-        obj["message"] = redact_spans(obj["message"], register=True)
+    if isinstance(obj.get("message"), str):  # an event's free text: redacted here, not scrubbed run-wide
+        obj["message"] = redact_spans(obj["message"])
     return obj
 
 
