@@ -29,13 +29,15 @@ LAST_APPLIED_REMOVED = "(removed by vantiq-health: it repeats the object's value
 # -- what looks like a credential ------------------------------------------------
 _WORDS = (
     r"password|passwd|passphrase|secret|token|credentials?|api[-_]?key|access[-_]?key|"
-    r"private[-_]?key|client[-_]?secret|(?<![a-z])(?:pass|pwd|key)(?![a-z])"
+    r"private[-_]?key|client[-_]?secret|(?:storage|account|master|signing|encryption|ssh|license)[-_.]?key|"
+    r"(?<![a-z])(?:pass|pwd)(?![a-z])"
 )
 CREDENTIAL_NAME = re.compile(_WORDS, re.IGNORECASE)
-# Names that point at a credential rather than hold one: SECRET_NAME, PASSWORD_FILE, TOKEN_TTL.
+# Names that point at a credential rather than hold one: SECRET_NAME, PASSWORD_FILE, TOKEN_TTL,
+# existingSecret (a bare "key" is left out too: `key: app` in YAML would blank "app" everywhere).
 _REFERENCE_NAME = re.compile(
     r"[._-]?(names?|files?|paths?|dir|refs?|mount|ttl|expiry|length|enabled|mode|type|url|endpoint|"
-    r"header|field|source|policy|provider|realm)$",
+    r"header|field|source|policy|provider|realm)$|^existing",
     re.IGNORECASE,
 )
 # Secret keys that hold a single credential (SEC002 judges their defects even when unused).
