@@ -24,7 +24,7 @@ from vantiq_health.view.base import ClusterView, Unavailable
 from vantiq_health.view.snapshot import META_FILE
 
 # Fields whose strings are free text (not names the offline run matches on).
-_FREE_TEXT = {"annotations", "env", "args", "command", "data", "message", "value", "notes", "description"}
+_FREE_TEXT = {"annotations", "env", "args", "command", "data", "binaryData", "message", "value", "notes"}
 
 
 def redacted_copy(obj: dict[str, Any]) -> dict[str, Any]:
