@@ -2,50 +2,53 @@
 
 import pytest
 
-from vantiq_health.analysis.k8s import pod_spec_sources
+from vantiq_health.analysis.k8s import PodSpecSource, pod_spec_sources
 from vantiq_health.analysis.secrets import (
     credential_defects,
     has_managed_fields,
     missing_references,
     stale_values,
 )
+from vantiq_health.config import Config
+from vantiq_health.partial import Gathered, gather
 from vantiq_health.plugin import check, expect
-from vantiq_health.view import Unavailable
+from vantiq_health.view import ClusterView
 
 
-def _sources(cluster, namespace):
-    return pod_spec_sources(
-        cluster.objects("pods", namespace), cluster.objects("cronjobs", namespace, required=False)
-    )
+def _sources(cluster: ClusterView, namespace: str, seen: Gathered) -> list[PodSpecSource]:
+    """The pod specs that reference Secrets: the pods, and the CronJob templates that could be read."""
+    return pod_spec_sources(cluster.objects("pods", namespace), seen["cronjobs"])
 
 
 @check("SEC001")
-def test_referenced_secrets_and_configmaps_exist(cluster, namespace):
-    secrets, facts = cluster.objects("secrets", namespace), []
-    try:
-        configmaps = cluster.objects("configmaps", namespace)
-    except Unavailable as exc:  # still worth checking the Secrets
-        configmaps, facts = None, [f"ConfigMap references not checked: {exc}"]
+def test_referenced_secrets_and_configmaps_exist(cluster: ClusterView, namespace: str) -> None:
+    seen = gather(cluster, namespace, "configmaps", "cronjobs")
+    configmaps = seen["configmaps"] if seen.seen("configmaps") else None  # None: their references untested
     keys_known = cluster.secret_keys_known()
-    if not keys_known:
-        facts.append("Secret keys not checked: the snapshot's Secrets carry no data")
+    facts = [] if keys_known else ["Secret keys not checked: the snapshot's Secrets carry no data"]
     found = missing_references(
-        _sources(cluster, namespace), secrets, configmaps, namespace, secret_keys_known=keys_known
+        _sources(cluster, namespace, seen),
+        cluster.objects("secrets", namespace),
+        configmaps,
+        namespace,
+        secret_keys_known=keys_known,
     )
-    expect(found, namespace, facts)
+    expect(found, namespace, facts, unseen=seen.reasons())
 
 
 @check("SEC002")
-def test_credentials_have_no_copy_paste_defects(cluster, namespace):
+def test_credentials_have_no_copy_paste_defects(cluster: ClusterView, namespace: str) -> None:
     secrets = cluster.objects("secrets", namespace)
     redacted = cluster.secret_values_redacted()
     if redacted:
         pytest.skip(f"cannot check: {redacted}")
-    expect(credential_defects(secrets, _sources(cluster, namespace), namespace), namespace)
+    seen = gather(cluster, namespace, "cronjobs")
+    found = credential_defects(secrets, _sources(cluster, namespace, seen), namespace)
+    expect(found, namespace, unseen=seen.reasons())
 
 
 @check("SEC003")
-def test_pods_run_with_current_secret_values(cluster, namespace, settings):
+def test_pods_run_with_current_secret_values(cluster: ClusterView, namespace: str, settings: Config) -> None:
     secrets, configmaps = cluster.objects("secrets", namespace), cluster.objects("configmaps", namespace)
     if not has_managed_fields(secrets + configmaps):
         pytest.skip(
@@ -53,6 +56,5 @@ def test_pods_run_with_current_secret_values(cluster, namespace, settings):
             "capture with --show-managed-fields)"
         )
     read_at_start = {settings.name(namespace, "license_secret"), settings.name(namespace, "ssl_secret")}
-    expect(
-        stale_values(_sources(cluster, namespace), secrets, configmaps, read_at_start, namespace), namespace
-    )
+    running = pod_spec_sources(cluster.objects("pods", namespace), [])  # only running pods hold old values
+    expect(stale_values(running, secrets, configmaps, read_at_start, namespace), namespace)

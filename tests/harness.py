@@ -60,7 +60,9 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> SuiteRun:
 def run_live(
     pytester: pytest.Pytester, sc: Scenario, *args: str, namespaces: tuple[str, ...] = ("prod",)
 ) -> SuiteRun:
-    with FakeCluster(sc.objects, logs=sc.logs, version=sc.version, forbidden=sc.forbidden) as fake:
+    with FakeCluster(
+        sc.objects, logs=sc.logs, version=sc.version, forbidden=sc.forbidden, failing=sc.failing
+    ) as fake:
         kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
         ns_args = [f"--namespace={ns}" for ns in namespaces]
         run = run_suite(pytester, "--kubeconfig", str(kubeconfig), *ns_args, *args)

@@ -16,7 +16,7 @@ from tests.scenarios.broken import VARIANTS, build
 from tests.scenarios.kubectl import write_get_output
 
 SEC002 = next(v for v in VARIANTS if v.name == "sec002-newline")
-RECORD_KEYS = {"id", "namespace", "outcome", "severity", "title", "message", "nodeid"}
+RECORD_KEYS = {"id", "namespace", "outcome", "severity", "title", "message", "findings", "unseen", "nodeid"}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def sec002_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_results_json_follows_the_documented_schema(pytester: pytest.Pytester, sec002_snapshot: Path) -> None:
     run = run_snapshot(pytester, sec002_snapshot)
     doc = run.doc
-    assert set(doc) == {"suite_version", "generated_at", "source", "namespaces", "results"}
+    assert set(doc) == {"schema_version", "suite_version", "generated_at", "source", "namespaces", "results"}
     assert doc["source"]["mode"] == "snapshot"
     assert doc["source"]["server_version"] == "v1.29.4"
     assert doc["namespaces"] == ["prod", "shared"]

@@ -6,10 +6,31 @@ redaction records (see `redact`), and the texts here are built from names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from vantiq_health.catalog import SEVERITIES, entry
+
+SCHEMA_VERSION = 2  # of a finding as data, in results.json and the JUnit properties
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """The object a finding is about; namespace None for cluster-scoped objects."""
+
+    kind: str
+    namespace: str | None
+    name: str
+
+    @classmethod
+    def of(cls, obj: Mapping[str, Any], kind: str = "") -> ObjectRef:
+        """The reference of a Kubernetes object as the API returns it (kind from the object if not given)."""
+        meta = obj.get("metadata") or {}
+        return cls(kind or str(obj.get("kind", "")), meta.get("namespace") or None, str(meta.get("name", "")))
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "namespace": self.namespace, "name": self.name}
 
 
 @dataclass(frozen=True)
@@ -19,12 +40,22 @@ class Finding:
     evidence: tuple[str, ...] = ()
     fix: tuple[str, ...] = ()  # commands with the real names filled in
     severity: str = ""  # defaults to the catalog's first severity
+    object: ObjectRef | None = None
 
     def __post_init__(self) -> None:
         if not self.severity:
             object.__setattr__(self, "severity", entry(self.check_id).severities[0])
         if self.severity not in entry(self.check_id).severities:
             raise ValueError(f"{self.check_id} has no severity {self.severity!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "object": self.object.to_dict() if self.object else None,
+            "severity": self.severity,
+            "diagnosis": self.diagnosis,
+            "evidence": list(self.evidence),
+            "fix": list(self.fix),
+        }
 
 
 def finding(
@@ -33,8 +64,10 @@ def finding(
     evidence: Iterable[str] = (),
     fix: Iterable[str] = (),
     severity: str = "",
+    object: ObjectRef | Mapping[str, Any] | None = None,  # the field's name in results.json
 ) -> Finding:
-    return Finding(check_id, diagnosis, tuple(evidence), tuple(fix), severity)
+    ref = ObjectRef.of(object) if isinstance(object, Mapping) else object
+    return Finding(check_id, diagnosis, tuple(evidence), tuple(fix), severity, ref)
 
 
 @dataclass
@@ -45,6 +78,7 @@ class Findings:
     namespace: str | None
     items: list[Finding] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)  # info shown in the report
+    unseen: list[str] = field(default_factory=list)  # what the check could not read, and how to get it
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -70,6 +104,13 @@ class Findings:
         if not self.items:
             return None
         return min((f.severity for f in self.items), key=SEVERITIES.index)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [item.to_dict() for item in self.items],
+            "facts": list(self.facts),
+            "unseen": list(self.unseen),
+        }
 
     def explain(self) -> str:
         """The failure message: the id first, then each finding as an operator reads it."""

@@ -40,6 +40,8 @@ class Run:
     namespace_note: str = ""
     target_version: str | None = None
     notes: list[str] = field(default_factory=list)
+    # namespaces the source does not hold -> why; the checks that read their objects skip saying so
+    absent: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_namespaces(self) -> list[str]:
@@ -131,19 +133,51 @@ def start(opts: RunOptions, default_system_namespace: str) -> Run:
     note = ""
     if not namespaces:
         namespaces, note = _default_namespaces(view, context_ns, config)
-    missing = [ns for ns in namespaces if view.namespace_exists(ns) is False]
+    exists = {ns: _exists(view, ns) for ns in namespaces}
+    missing = [ns for ns, found in exists.items() if found is False]
     if missing:
         where = "the snapshot" if view.mode == "snapshot" else "the cluster"
         raise SetupError(f"namespace {missing[0]} does not exist in {where}")
     saved = getattr(view, "meta", {}).get("system_namespace")  # a snapshot saved by this suite
     system = opts.system_namespace or saved or default_system_namespace
-    system_present = view.namespace_exists(system) is not False
+    if system not in exists:
+        exists[system] = _exists(view, system)
+    system_present = exists[system] is not False
     if opts.system_namespace and not system_present:
         raise SetupError(f"system namespace {system} does not exist")
     run = Run(config, view, namespaces, system, system_present, note, opts.target_version)
-    if not system_present:
-        run.notes.append(f"system namespace {system} not found: its checks are skipped (--system-namespace)")
+    _note_absent(run, exists)
     return run
+
+
+def _exists(view: ClusterView, namespace: str) -> bool | None:
+    found = view.namespace_exists(namespace)
+    holds = getattr(view, "namespaces", None)
+    if found is False and view.mode == "snapshot" and callable(holds) and not holds():
+        return None  # a capture of cluster-scoped objects only cannot tell
+    return found
+
+
+def _note_absent(run: Run, exists: dict[str, bool | None]) -> None:
+    """Namespaces a snapshot cannot show, and a system namespace that does not exist."""
+    if not run.system_present:
+        run.absent[run.system_namespace] = (
+            f"system namespace {run.system_namespace} does not exist (set it with --system-namespace)"
+        )
+        run.notes.append(
+            f"system namespace {run.system_namespace} not found: its checks are skipped (--system-namespace)"
+        )
+    if run.view.mode != "snapshot":
+        return  # live, None means we may not ask: the lists themselves will tell
+    unknown = [ns for ns in run.all_namespaces if exists.get(ns) is None]
+    for ns in unknown:
+        run.absent[ns] = (
+            f"the snapshot holds no objects of namespace {ns} (capture: kubectl get KIND -n {ns} -o json)"
+        )
+    if unknown:
+        run.notes.append(
+            f"the snapshot holds no objects of {', '.join(unknown)}: the checks that read their objects skip"
+        )
 
 
 __all__ = ["ConfigError", "Run", "RunOptions", "SetupError", "start"]

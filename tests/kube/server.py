@@ -10,11 +10,13 @@ kmock quirks worked around: /work/shared/testing-notes.md, "Kubernetes API: kmoc
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import functools
 import json
 import re
 import socket
+import ssl
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +29,8 @@ from urllib.parse import unquote_plus
 import aiohttp.web
 import kmock
 import yaml
+
+from tests.kube import faults as _faults
 
 FORBIDDEN_USER = "system:serviceaccount:x:y"
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -263,6 +267,7 @@ class _Router:
         forbidden: Iterable[tuple[str, str, str | None]],
         namespaces: Iterable[str] | None,
         sar: Callable[[dict[str, Any]], bool],
+        failing: Iterable[tuple[str, str | None]] = (),
     ) -> None:
         m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
         if not m:
@@ -270,6 +275,7 @@ class _Router:
         self.major, self.minor, self.patch = m[1], int(m[2]), m[3] or "0"
         self.objects, self.logs, self.sar = emulator.objects, dict(logs), sar
         self.forbidden = list(forbidden)
+        self.failing = set(failing)  # (resource, namespace or "*") lists that answer 500
         self.address = "127.0.0.1"
         self.served: dict[tuple[str, str, str], _Res] = {}
         self.groups: dict[str, dict[str, list[_Res]]] = {}  # group -> version -> resources (discovery)
@@ -332,6 +338,8 @@ class _Router:
             return None
         if (denied := self._denied(_verb(method, target, query), target)) is not None:
             return denied
+        if {(target.plural, target.namespace), (target.plural, "*")} & self.failing and not target.name:
+            return _status(500, "InternalError", f"cannot list {target.plural}")
         if method == "POST" and target.group == "authorization.k8s.io" and target.plural in _REVIEWS:
             review = json.loads(body or b"{}")
             return _Reply(201, {**review, "status": {"allowed": bool(self.sar(review))}})
@@ -509,7 +517,11 @@ class FakeCluster:
         forbidden: Iterable[tuple[str, str, str | None]] = (),
         namespaces: Iterable[str] | None = None,
         sar: Callable[[dict[str, Any]], bool] | None = None,
+        faults: Mapping[str, str] | None = None,
+        tls_dir: Path | None = None,
+        failing: Iterable[tuple[str, str | None]] = (),
     ) -> None:
+        """faults: path regex -> mode (tests/kube/faults.py); tls_dir: serve HTTPS, certificate there."""
         # kmock's asyncio primitives bind to a loop on first use only, so building it here is safe.
         self._emulator = kmock.KubernetesEmulator()
         self._router = _Router(
@@ -520,8 +532,14 @@ class FakeCluster:
             forbidden=forbidden,
             namespaces=namespaces,
             sar=sar or (lambda review: True),
+            failing=failing,
         )
         self.url = ""
+        self.faults = dict(faults or {})
+        self.ca_file: Path | None = None
+        self._tls: ssl.SSLContext | None = None
+        if tls_dir is not None:
+            self.ca_file, _, self._tls = _faults.self_signed(tls_dir)
         self._requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -540,7 +558,7 @@ class FakeCluster:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self._router.address = f"127.0.0.1:{sock.getsockname()[1]}"
-        self.url = f"http://{self._router.address}"
+        self.url = f"{'https' if self._tls else 'http'}://{self._router.address}"
         self._thread = threading.Thread(
             target=self._run, args=(sock,), name=f"fake-kube-{self.url}", daemon=True
         )
@@ -560,17 +578,21 @@ class FakeCluster:
             self._thread.join(10)
 
     def write_kubeconfig(
-        self, path: Path, *, context: str = "scenario", namespace: str | None = None
+        self, path: Path, *, context: str = "scenario", namespace: str | None = None, with_ca: bool = True
     ) -> Path:
+        """with_ca=False leaves the HTTPS server's CA out: its certificate cannot verify."""
         if not self.url:
             raise RuntimeError("enter the FakeCluster before writing a kubeconfig for it")
         ctx = {"cluster": context, "user": context} | ({"namespace": namespace} if namespace else {})
+        cluster: dict[str, str] = {"server": self.url}
+        if self.ca_file is not None and with_ca:
+            cluster["certificate-authority-data"] = base64.b64encode(self.ca_file.read_bytes()).decode()
         config = {
             "apiVersion": "v1",
             "kind": "Config",
             "preferences": {},
             "current-context": context,
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "clusters": [{"name": context, "cluster": cluster}],
             "users": [{"name": context, "user": {"token": "fake-token"}}],
             "contexts": [{"name": context, "context": ctx}],
         }
@@ -595,7 +617,7 @@ class FakeCluster:
         async with self._emulator:  # entered, kmock renders handler errors as Status replies
             await runner.setup()
             try:
-                await aiohttp.web.SockSite(runner, sock).start()
+                await aiohttp.web.SockSite(runner, sock, ssl_context=self._tls).start()
                 self._ready.set()
                 await self._stop.wait()
             finally:
@@ -608,8 +630,12 @@ class FakeCluster:
             self._requests.append((raw.method, f"{raw.path}?{query}" if query else raw.path))
         # Routed before kmock parses the URL: it answers 500 for /api/v1/namespaces, records
         # writes before any reaction can refuse them, and reactions share mutable response state.
+        route = functools.partial(self._router.route, raw.method, raw.path, raw.query, body)
+        fault = _faults.fault_for(self.faults, raw.path)
+        if fault is not None and self._stop is not None:
+            return await _faults.respond(fault, raw, route, self._stop)
         try:
-            reply = self._router.route(raw.method, raw.path, raw.query, body)
+            reply = route()
         except Exception as e:  # e.g. a failing `sar` callback: show it to the client, not as a bare 500
             reply = _status(500, "InternalError", f"fake cluster: {e!r}")
         return reply.render() if reply is not None else await self._emulator(raw)

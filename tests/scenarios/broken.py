@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from tests.scenarios.installation import Scenario, baseline
+from tests.scenarios.installation import Scenario
 from tests.scenarios.objects import b64, container, event, owner_ref, pod, secret
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    breaks: Callable[[Scenario], None]
-    # (check id, namespace) -> fragments the failure message must contain
-    fails: dict[tuple[str, str | None], tuple[str, ...]]
-    warns: dict[tuple[str, str | None], tuple[str, ...]] | None = None
+from tests.scenarios.variants import Variant, build
 
 
 def _wl001_bad_image_rollout(sc: Scenario) -> None:
@@ -225,12 +214,6 @@ VARIANTS = [
         },
     ),
 ]
-
-
-def build(variant: Variant) -> Scenario:
-    sc = baseline()
-    variant.breaks(sc)
-    return sc
 
 
 __all__ = ["VARIANTS", "Variant", "b64", "build", "secret"]

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from tests.scenarios.installation import Scenario, _manifest, _release, _with_meta, baseline
+from tests.scenarios.installation import Scenario, _manifest, _release, _with_meta
 from tests.scenarios.objects import Obj, event, meta, persistent_volume
+from tests.scenarios.variants import Variant
 from vantiq_health import helm
-
-Verdicts = dict[tuple[str, str | None], tuple[str, ...]]
 
 OLD_GRAFANA_PV = "pvc-ec37c469-782a-473f-a6f9-aaaaaaaaaaaa"
 OLD_MONGO_PV = "pvc-5b1e0a7d-1c2f-4e0b-9d3a-bbbbbbbbbbbb"
 PDB_V1BETA1 = ("policy/v1beta1", "PodDisruptionBudget")
 FLOWCONTROL_V1BETA3 = "flowcontrol.apiserver.k8s.io/v1beta3"
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    breaks: Callable[[Scenario], None]
-    fails: Verdicts = field(default_factory=dict)  # (id, ns) -> fragments of the failure message
-    warns: Verdicts = field(default_factory=dict)  # (id, ns) -> fragments of the recorded warning
-    args: tuple[str, ...] = ()
-
-
-def build(variant: Variant) -> Scenario:
-    sc = baseline()
-    variant.breaks(sc)
-    return sc
 
 
 # -- helpers ------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Scenario:
     logs: dict[tuple[str, str, str], str] = field(default_factory=dict)
     version: str = "1.29"
     forbidden: list[tuple[str, str, str | None]] = field(default_factory=list)
+    failing: list[tuple[str, str | None]] = field(default_factory=list)  # lists that answer 500
 
     def find(self, kind: str, namespace: str | None, name: str) -> Obj:
         for obj in self.objects:

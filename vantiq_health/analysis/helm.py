@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.apis import ApiChange, Version, classify
-from vantiq_health.findings import Finding, finding
-from vantiq_health.helm import OBJECT_PREFIX, SECRET_TYPE, ManifestObject, ReleaseRecord, latest
+from vantiq_health.findings import Finding, ObjectRef, finding
+from vantiq_health.helm import OBJECT_PREFIX, ManifestObject, ReleaseRecord, is_storage_object, latest
 
 GONE = {"uninstalled", "uninstalling"}
 STUCK = ("pending-install", "pending-upgrade", "pending-rollback", "failed")
@@ -71,19 +71,11 @@ def _release_of(storage_object: str) -> tuple[str | None, int]:
     return (match.group(1), int(match.group(2))) if match else (None, 0)
 
 
-def _is_helm_storage(obj: Obj) -> bool:
-    labels = (obj.get("metadata") or {}).get("labels") or {}
-    return obj.get("type") == SECRET_TYPE or (
-        labels.get("owner") == "helm" and name(obj).startswith(OBJECT_PREFIX)
-    )
-
-
 def read_releases(secrets: list[Obj], configmaps: list[Obj]) -> Releases:
     """The releases of a namespace from its Helm storage Secrets and ConfigMaps (sanitized by the view)."""
     found = Releases()
-    for obj in [*secrets, *configmaps]:
-        if not _is_helm_storage(obj):
-            continue
+    stored = [s for s in secrets if is_storage_object(s, is_secret=True)]
+    for obj in [*stored, *(c for c in configmaps if is_storage_object(c, is_secret=False))]:
         summary = obj.get("helmRelease")
         if not isinstance(summary, dict):
             found.undecodable[name(obj)] = "no readable data.release"
@@ -149,7 +141,8 @@ def _api_finding(
         gone = f"renders {len(objs)} object(s) whose API is removed in Kubernetes {gone_in}, the next minor"
         diagnosis = f"{release} {gone}: after that upgrade the next deploy ends in `{failure}`"
     evidence = [_object_line(rec, obj, change) for obj, change in objs]
-    return finding("HM001", diagnosis, evidence, _api_fix(rec, objs), severity=severity)
+    about = ObjectRef("HelmRelease", rec.namespace, rec.name)
+    return finding("HM001", diagnosis, evidence, _api_fix(rec, objs), severity=severity, object=about)
 
 
 def _object_line(rec: ReleaseRecord, obj: ManifestObject, change: ApiChange | None) -> str:
@@ -218,4 +211,6 @@ def _stuck_finding(rec: ReleaseRecord, good: ReleaseRecord | None) -> Finding:
         fix.append(
             f"kubectl get {kind} {rec.storage_object} -n {rec.namespace} --show-labels  # the stuck revision"
         )
-    return finding("HM002", diagnosis, evidence, fix)
+    return finding(
+        "HM002", diagnosis, evidence, fix, object=ObjectRef("HelmRelease", rec.namespace, rec.name)
+    )

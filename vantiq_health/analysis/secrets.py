@@ -16,7 +16,7 @@ from vantiq_health.analysis.k8s import (
     parse_time,
     restart_command,
 )
-from vantiq_health.findings import Finding, finding
+from vantiq_health.findings import Finding, ObjectRef, finding
 from vantiq_health.redact import CREDENTIAL_KEY, DEFECTS, fingerprint_of
 
 SKIP_TYPES = {
@@ -169,7 +169,8 @@ def missing_references(
         evidence = [f"referenced by {w}" for w in sorted(set(wheres))]
         if keys_now is not None:
             evidence.append(f"keys it has: {', '.join(sorted(keys_now)) or 'none'}")
-        found.append(finding("SEC001", what, evidence, _missing_fix(kind, obj_name, key, namespace)))
+        fix = _missing_fix(kind, obj_name, key, namespace)
+        found.append(finding("SEC001", what, evidence, fix, object=ObjectRef(kind, namespace, obj_name)))
     return found
 
 
@@ -259,7 +260,8 @@ def _defect_finding(
         f"'{{\"data\":{{\"{key}\":\"'\"$(printf '%s' 'NEW-VALUE' | base64 | tr -d '\\n')\"'\"}}}}'  # or patch it in place",
     ]
     fix.extend(sorted({restart for _, restart in uses}) or ["restart the pods that read it (SEC003)"])
-    return finding("SEC002", f"Secret {namespace}/{secret_name} key {key!r} {said}", evidence, fix)
+    diagnosis = f"Secret {namespace}/{secret_name} key {key!r} {said}"
+    return finding("SEC002", diagnosis, evidence, fix, object=ObjectRef.of(secret, "Secret"))
 
 
 # -- SEC003 -------------------------------------------------------------------
@@ -299,6 +301,7 @@ def stale_values(
                         *sorted(set(lines)),
                     ],
                     [restart_command(source.pod)],
+                    object=ObjectRef.of(source.pod, "Pod"),
                 )
             )
     return found

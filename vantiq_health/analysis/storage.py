@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vantiq_health.analysis.k8s import SHORT_KIND, Obj, name, namespace, owner
-from vantiq_health.findings import Finding, finding
+from vantiq_health.findings import Finding, ObjectRef, finding
 
 ZONE_KEYS = (
     "topology.kubernetes.io/zone",
@@ -211,7 +211,8 @@ def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) ->
     evidence.append(_user_line(ns, claim, user))
     if user and user.name in partners:
         evidence.append(_partner_caveat(ctx, user.name, partners[user.name], old_zone))
-    return finding("ST001", diagnosis, evidence, recovery_steps(pv, current, user, ctx.pvcs))
+    fix = recovery_steps(pv, current, user, ctx.pvcs)
+    return finding("ST001", diagnosis, evidence, fix, object=ObjectRef.of(pv, "PersistentVolume"))
 
 
 def _volume_line(label: str, pv: Obj) -> str:
@@ -324,7 +325,10 @@ def unbound_claims(pvcs: list[Obj], events: list[Obj]) -> list[Finding]:
             f"event {e.get('reason')}: {e.get('message')}" for e in _claim_events(claim, events)[-2:]
         ]
         fix = [f"kubectl describe pvc -n {ns} {claim}"]
-        found.append(finding("ST002", f"PersistentVolumeClaim {ns}/{claim} {what}", evidence, fix))
+        about = ObjectRef.of(pvc, "PersistentVolumeClaim")
+        found.append(
+            finding("ST002", f"PersistentVolumeClaim {ns}/{claim} {what}", evidence, fix, object=about)
+        )
     return found
 
 
@@ -361,7 +365,8 @@ def deleted_database_volumes(
         if policy is None:
             facts.append(f"{where}: reclaim policy unknown (its PV and StorageClass could not be read)")
         elif policy != "Retain":
-            found.append(_delete_finding(where, pv, class_name, sc, policy))
+            about = ObjectRef.of(pvc, "PersistentVolumeClaim")
+            found.append(replace(_delete_finding(where, pv, class_name, sc, policy), object=about))
     return found, facts
 
 

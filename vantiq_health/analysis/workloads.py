@@ -22,7 +22,7 @@ from vantiq_health.analysis.k8s import (
     owner,
     parse_time,
 )
-from vantiq_health.findings import Finding, finding
+from vantiq_health.findings import Finding, ObjectRef, finding
 
 BAD_WAITING = {
     "CrashLoopBackOff": "is crash-looping",
@@ -99,14 +99,19 @@ def _crash_finding(
         if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
             evidence.append(f"image: {cs.get('image', '?')}")
         return finding(
-            "WL001", f"{where} {BAD_WAITING[reason]} ({reason})", evidence, _fix_for(pod, cs["name"], reason)
+            "WL001",
+            f"{where} {BAD_WAITING[reason]} ({reason})",
+            evidence,
+            _fix_for(pod, cs["name"], reason),
+            object=ObjectRef.of(pod, "Pod"),
         )
     terminated = state.get("terminated") or {}
     if terminated.get("reason") == "Error" and not _job_owned(pod):
         evidence.insert(
             0, f"exit code {terminated.get('exitCode', '?')} at {terminated.get('finishedAt', '?')}"
         )
-        return finding("WL001", f"{where} is in Error", evidence, _fix_for(pod, cs["name"], "Error"))
+        fix = _fix_for(pod, cs["name"], "Error")
+        return finding("WL001", f"{where} is in Error", evidence, fix, object=ObjectRef.of(pod, "Pod"))
     finished = parse_time(last.get("finishedAt"))
     recent = finished is not None and now - finished <= timedelta(hours=window_hours)
     if restarts > restart_limit and recent:
@@ -116,6 +121,7 @@ def _crash_finding(
             f"{where} has restarted {restarts} times (limit {int(restart_limit)}), the last {ago(finished, now)}",
             evidence,
             _fix_for(pod, cs["name"], "restarts"),
+            object=ObjectRef.of(pod, "Pod"),
         )
     return None
 
@@ -209,6 +215,7 @@ def _probe_finding(pod: Obj, container: str, kind: str, events: list[Obj], now: 
         f"{kind.lower()} probe fails and the container is {state}",
         evidence,
         fixes,
+        object=ObjectRef.of(pod, "Pod"),
     )
 
 
@@ -269,6 +276,7 @@ def stuck_init_containers(
                     f"pod {namespace(pod)}/{name(pod)}: init container {container} is stuck running; {hint}",
                     evidence,
                     [f"kubectl logs -n {namespace(pod)} {name(pod)} -c {container} --tail=50"],
+                    object=ObjectRef.of(pod, "Pod"),
                 )
             )
     return found
@@ -315,6 +323,7 @@ def unready_workloads(workloads: list[Obj], pods: list[Obj], required: dict[str,
                 f"{wl.get('kind')} {namespace(wl)}/{name(wl)} has {ready}/{desired} replicas ready",
                 evidence,
                 [f"kubectl describe {short} {name(wl)} -n {namespace(wl)}", "see WL001/WL002 for its pods"],
+                object=ObjectRef.of(wl),
             )
         )
     return found

@@ -36,8 +36,15 @@ def check_id_of(item: pytest.Item) -> str | None:
     return str(marker.args[0]) if marker and marker.args else None
 
 
-def expect(found: Iterable[Finding], namespace: str | None, facts: Iterable[str] = ()) -> None:
+def expect(
+    found: Iterable[Finding], namespace: str | None, facts: Iterable[str] = (), unseen: Iterable[str] = ()
+) -> None:
     """The check's verdict: fail on critical/error findings, record warnings and facts.
+
+    `unseen`: what the check could not read (one reason each, with how to get
+    it). Findings in the rest still count, and the message names what was not
+    seen; without a finding the check skips naming it: it never passes on part
+    of the data.
 
     The check id comes from the test's `@check` marker, so a check cannot
     report under another id by mistake.
@@ -47,11 +54,16 @@ def expect(found: Iterable[Finding], namespace: str | None, facts: Iterable[str]
     check_id = check_id_of(item) if item is not None else None
     if item is None or check_id is None:
         raise RuntimeError("expect() is called from a test marked with @check(ID)")
-    findings = Findings(check_id, namespace, facts=list(facts))
+    unseen = list(unseen)
+    findings = Findings(
+        check_id, namespace, facts=[*facts, *(f"not seen: {u}" for u in unseen)], unseen=unseen
+    )
     findings.extend(found)
     item.stash[FINDINGS_KEY] = findings
     severity = findings.severity
     if severity is None:
+        if unseen:
+            pytest.skip(f"cannot check: {'; '.join(unseen)}")
         return
     fail_on = item.config.getoption("vh_fail_on")
     if severity in ("critical", "error") or (severity == "warning" and fail_on == "warning"):

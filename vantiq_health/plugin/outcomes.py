@@ -1,7 +1,13 @@
-"""From findings to pytest outcomes, and the properties every report reads."""
+"""From findings to pytest outcomes, and the properties every report reads.
+
+Each report carries `check_id`, `catalog_severity`, `severity`, `namespace`,
+`outcome`, one `finding` property per finding (its JSON: `findings_of()`)
+and one `unseen` property per kind the check could not read.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 
 import pytest
@@ -10,10 +16,14 @@ from vantiq_health.catalog import entry
 from vantiq_health.plugin.api import FINDINGS_KEY, check_id_of, current_item
 from vantiq_health.view.base import Unavailable
 
+FINDING_PROPERTY = "finding"  # a JSON object: object, severity, diagnosis, evidence[], fix[]
+UNSEEN_PROPERTY = "unseen"  # what the check could not read, one reason each
+
 
 def namespace_of(item: pytest.Item) -> str | None:
     params = getattr(getattr(item, "callspec", None), "params", {})
-    return params.get("namespace") or params.get("installation_namespace")
+    ns: str | None = params.get("namespace")
+    return ns
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,6 +63,11 @@ def pytest_runtest_makereport(
 
     prop("severity", severity)
     prop("namespace", namespace_of(item) or "")
+    for found in findings or ():
+        # one property per finding, as data: results.json, JUnit and the HTML report read the same
+        prop(FINDING_PROPERTY, json.dumps(found.to_dict(), ensure_ascii=False))
+    for reason in findings.unseen if findings is not None else ():
+        prop(UNSEEN_PROPERTY, reason)
     if report.passed and findings is not None and (findings or findings.facts):
         text = findings.explain() if findings else findings.summary()
         outcome = "warning" if findings.severity == "warning" else "passed"
@@ -71,3 +86,12 @@ def _add_html_extra(report: pytest.TestReport, text: str, name: str) -> None:
     except ImportError:  # pragma: no cover
         return
     report.extras = [*getattr(report, "extras", []), extras.text(text, name=name)]  # type: ignore[attr-defined]
+
+
+def findings_of(report: pytest.TestReport) -> list[dict[str, object]]:
+    """The structured findings of a check's report (what results.json and the HTML report render)."""
+    return [json.loads(str(value)) for name, value in report.user_properties if name == FINDING_PROPERTY]
+
+
+def unseen_of(report: pytest.TestReport) -> list[str]:
+    return [str(value) for name, value in report.user_properties if name == UNSEEN_PROPERTY]

@@ -11,7 +11,9 @@ import pytest
 
 from vantiq_health import __version__
 from vantiq_health.catalog import entry
+from vantiq_health.findings import SCHEMA_VERSION
 from vantiq_health.plugin.api import get_run
+from vantiq_health.plugin.outcomes import findings_of, unseen_of
 from vantiq_health.session import describe
 
 
@@ -75,6 +77,7 @@ class Reporter:
         path = Path(config.getoption("vh_results_json"))
         path.parent.mkdir(parents=True, exist_ok=True)
         doc = {
+            "schema_version": SCHEMA_VERSION,
             "suite_version": __version__,
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": describe(run),
@@ -93,6 +96,8 @@ def _record(report: pytest.TestReport, props: dict[str, Any]) -> dict[str, Any]:
         "severity": meta.severities[0],
         "title": meta.title,
         "message": "",
+        "findings": [],
+        "unseen": [],
         "nodeid": report.nodeid,
     }
 
@@ -104,7 +109,11 @@ def _namespace_from_nodeid(nodeid: str) -> str | None:
 
 
 def _call_outcome(report: pytest.TestReport, props: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"severity": props.get("severity")}
+    out: dict[str, Any] = {
+        "severity": props.get("severity"),
+        "findings": findings_of(report),
+        "unseen": unseen_of(report),
+    }
     if report.failed:
         out.update(outcome=props.get("outcome", "failed"), message=report.longreprtext)
     elif report.skipped:

@@ -11,6 +11,7 @@ arguments, which may hold the values themselves (`-l`, `--tb=long`).
 
 from __future__ import annotations
 
+import json
 import logging
 import types
 from collections.abc import Generator
@@ -113,12 +114,23 @@ def scrub_report(report: pytest.TestReport) -> None:
         report.longrepr = sensitive.scrub(str(longrepr))
     report.sections = [(name, sensitive.scrub(text)) for name, text in report.sections]
     report.user_properties = [
-        (name, value if name in _STRUCTURAL else sensitive.scrub_any(value))
+        (name, value if name in _STRUCTURAL else _scrub_property(value))
         for name, value in report.user_properties
     ]
     extras = getattr(report, "extras", None)
     if extras:
         report.extras = [sensitive.scrub_any(extra) for extra in extras]  # type: ignore[attr-defined]
+
+
+def _scrub_property(value: Any) -> Any:
+    """Findings travel as JSON text: scrubbed as data, so that a replacement cannot break an escape."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            doc = json.loads(value)
+        except ValueError:
+            return sensitive.scrub(value)
+        return json.dumps(sensitive.scrub_any(doc), ensure_ascii=False)
+    return sensitive.scrub_any(value)
 
 
 def clean_error(item: pytest.Item, exc: BaseException, tb: types.TracebackType | None) -> str:

@@ -154,15 +154,3 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         lines.append(run.namespace_note)
     lines.extend(run.notes)
     return lines
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    run = metafunc.config.stash.get(RUN_KEY, None)
-    if run is None:
-        return
-    for name, values in (
-        ("namespace", run.all_namespaces),
-        ("installation_namespace", run.namespaces),
-    ):
-        if name in metafunc.fixturenames:
-            metafunc.parametrize(name, values, ids=values, indirect=True, scope="session")

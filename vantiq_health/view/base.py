@@ -17,9 +17,23 @@ from typing import Any
 from vantiq_health import redact
 from vantiq_health.sensitive import Sensitive
 
+CAUSES = ("forbidden", "not_served", "failed", "dead")
+
 
 class Unavailable(Exception):
-    """The view cannot answer: no permission, not captured, not served. Checks skip."""
+    """The view cannot answer: no permission, not captured, not served. Checks skip.
+
+    `str(exc)` is the one-line reason; `cause` says why as data: "forbidden" (403),
+    "not_served" (404: the API server does not serve the kind), "failed" (any other
+    answer, a cap that was hit, a snapshot that lacks it) or "dead" (the server stopped
+    answering). Only "not_served" may read as empty.
+    """
+
+    def __init__(self, reason: str, cause: str = "failed") -> None:
+        if cause not in CAUSES:
+            raise ValueError(f"unknown cause {cause!r}")
+        super().__init__(reason)
+        self.cause = cause
 
 
 class SetupError(Exception):
@@ -140,13 +154,13 @@ class ClusterView:
                 try:
                     self._cache[key] = ("ok", load())
                 except Unavailable as exc:
-                    self._cache[key] = ("unavailable", str(exc))
+                    self._cache[key] = ("unavailable", (str(exc), exc.cause))
         return self._cached(key)
 
     def _cached(self, key: Any) -> Any:
         state, value = self._cache[key]
         if state == "unavailable":
-            raise Unavailable(value)
+            raise Unavailable(*value)
         return value
 
     def objects(
@@ -155,15 +169,16 @@ class ClusterView:
         """Every object of a kind in a namespace (or cluster-scoped), read once.
 
         required=False: a kind that only adds to a check (CronJob templates next
-        to pods) reads as empty when it cannot be read, instead of skipping it.
+        to pods) reads as empty when the server does not serve it (404). Any other
+        failure still raises: unreadable is not empty.
         """
         kind = kind_info(resource)
         ns = namespace if kind.namespaced else None
         try:
             items: list[dict[str, Any]] = self._once(("list", resource, ns), lambda: self._load(resource, ns))
             return items
-        except Unavailable:
-            if required:
+        except Unavailable as exc:
+            if required or exc.cause != "not_served":
                 raise
             return []
 
@@ -233,4 +248,4 @@ class ClusterView:
 
     def unavailable(self) -> list[tuple[Any, str]]:
         with self._lock:
-            return [(k, v) for k, (state, v) in self._cache.items() if state == "unavailable"]
+            return [(k, v[0]) for k, (state, v) in self._cache.items() if state == "unavailable"]

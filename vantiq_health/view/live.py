@@ -1,106 +1,51 @@
 """The live cluster view: the official kubernetes client, read-only, one list per kind.
 
-Lists go through the client's typed API methods with `_preload_content=False`
-so that objects stay plain JSON (3x faster than building the typed models,
-measured in the testing notes) and look exactly like a snapshot's objects.
+Every request is a GET of a URL built from the Kind's fields (group, version,
+namespaced), sent through the client's own transport (`rest.Transport`): objects
+stay plain JSON (3x faster than the typed models, measured in the testing notes)
+and look exactly like a snapshot's objects. Time is bounded by construction: one
+deadline per request, a dead server asked once, few visible retries, capped paging.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-import urllib3
 import yaml
 from kubernetes import client, config
-from kubernetes.client.rest import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from vantiq_health.view.base import ClusterView, SetupError, Unavailable, kind_info, needs
+from vantiq_health.view.base import ClusterView, Kind, SetupError, Unavailable, kind_info, needs
+from vantiq_health.view.rest import Failure, Reply, Transport
+
+log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 PAGE = 500
-
-# resource -> (API class, namespaced list method, all-namespaces or cluster list method)
-_METHODS: dict[str, tuple[type, str | None, str]] = {
-    "pods": (client.CoreV1Api, "list_namespaced_pod", "list_pod_for_all_namespaces"),
-    "secrets": (client.CoreV1Api, "list_namespaced_secret", "list_secret_for_all_namespaces"),
-    "configmaps": (
-        client.CoreV1Api,
-        "list_namespaced_config_map",
-        "list_config_map_for_all_namespaces",
-    ),
-    "services": (client.CoreV1Api, "list_namespaced_service", "list_service_for_all_namespaces"),
-    "endpoints": (
-        client.CoreV1Api,
-        "list_namespaced_endpoints",
-        "list_endpoints_for_all_namespaces",
-    ),
-    "events": (client.CoreV1Api, "list_namespaced_event", "list_event_for_all_namespaces"),
-    "persistentvolumeclaims": (
-        client.CoreV1Api,
-        "list_namespaced_persistent_volume_claim",
-        "list_persistent_volume_claim_for_all_namespaces",
-    ),
-    "serviceaccounts": (
-        client.CoreV1Api,
-        "list_namespaced_service_account",
-        "list_service_account_for_all_namespaces",
-    ),
-    "nodes": (client.CoreV1Api, None, "list_node"),
-    "persistentvolumes": (client.CoreV1Api, None, "list_persistent_volume"),
-    "namespaces": (client.CoreV1Api, None, "list_namespace"),
-    "statefulsets": (
-        client.AppsV1Api,
-        "list_namespaced_stateful_set",
-        "list_stateful_set_for_all_namespaces",
-    ),
-    "deployments": (
-        client.AppsV1Api,
-        "list_namespaced_deployment",
-        "list_deployment_for_all_namespaces",
-    ),
-    "daemonsets": (
-        client.AppsV1Api,
-        "list_namespaced_daemon_set",
-        "list_daemon_set_for_all_namespaces",
-    ),
-    "replicasets": (
-        client.AppsV1Api,
-        "list_namespaced_replica_set",
-        "list_replica_set_for_all_namespaces",
-    ),
-    "cronjobs": (client.BatchV1Api, "list_namespaced_cron_job", "list_cron_job_for_all_namespaces"),
-    "jobs": (client.BatchV1Api, "list_namespaced_job", "list_job_for_all_namespaces"),
-    "ingresses": (
-        client.NetworkingV1Api,
-        "list_namespaced_ingress",
-        "list_ingress_for_all_namespaces",
-    ),
-    "storageclasses": (client.StorageV1Api, None, "list_storage_class"),
-    "leases": (client.CoordinationV1Api, "list_namespaced_lease", "list_lease_for_all_namespaces"),
-}
+MAX_PAGES = 2_000  # 1,000,000 objects of a kind: far above a real installation
+MAX_LIST_BYTES = 2 << 30
+RETRIES = 2  # per request, for 429, 5xx and connections dropped mid-answer (all GETs are idempotent)
+RETRY_AFTER_CAP = 5.0
+BACKOFF = (0.2, 0.6)
+RETRY_BUDGET = 20  # retries per run: a server failing everything does not multiply the run time
 
 
-def _reason(exc: Exception) -> str:
-    """A one-line reason from a client or transport error, without a traceback."""
-    if isinstance(exc, ApiException):
-        try:
-            message = json.loads(exc.body or "{}").get("message", "")
-        except (ValueError, AttributeError):
-            message = ""
-        return f"HTTP {exc.status} {exc.reason}" + (f": {message}" if message else "")
-    if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
-        exc = exc.reason
-    text = str(exc)
-    # urllib3 prefixes the connection object's repr; the part after it is the reason
-    return text.split(">: ", 1)[-1] if ">: " in text else text
+def list_path(kind: Kind, namespace: str | None) -> str:
+    """/api/v1/namespaces/NS/pods, /apis/apps/v1/statefulsets ... from the kind's fields."""
+    root = f"/apis/{kind.group}/{kind.version}" if kind.group else f"/api/{kind.version}"
+    where = f"/namespaces/{_seg(namespace)}" if namespace is not None and kind.namespaced else ""
+    return f"{root}{where}/{kind.resource}"
 
 
 def kubeconfig_path(given: str | None) -> str | None:
@@ -175,12 +120,19 @@ class LiveView(ClusterView):
         read_timeout: float = READ_TIMEOUT,
     ) -> None:
         super().__init__()
+        for name, value in (("--request-timeout", read_timeout), ("connect timeout", connect_timeout)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise SetupError(f"{name} must be a positive number of seconds, got {value!r}")
         self.api = api
         self.context = context
-        self.timeout = (connect_timeout, read_timeout)
+        self.http = Transport(api, connect_timeout, read_timeout)
+        self.max_pages, self.max_list_bytes = MAX_PAGES, MAX_LIST_BYTES
+        self.notes: list[str] = []  # retries and other things the report should say happened
         self._version: dict[str, Any] = {}
         self._server_time: tuple[datetime, float] | None = None
         self._dead: str | None = None  # set by the first transport failure
+        self.retries_left = RETRY_BUDGET
+        self._notes_lock = threading.Lock()
 
     @property
     def server(self) -> str:
@@ -189,36 +141,55 @@ class LiveView(ClusterView):
     def connect(self) -> None:
         """Read /version once: proves the server answers, and gives its clock."""
         try:
-            resp: Any = client.VersionApi(self.api).get_code(
-                _preload_content=False, _request_timeout=self.timeout
+            reply = self._get("/version", "read /version")
+        except Failure as exc:
+            if exc.kind == "tls":
+                raise SetupError(str(exc)) from None
+            raise SetupError(f"cannot reach the API server at {self.server}: {exc}") from None
+        except Unavailable as exc:
+            raise SetupError(f"cannot reach the API server at {self.server}: {exc}") from None
+        if reply.status in (401, 403):
+            raise SetupError(
+                f"the API server at {self.server} rejected the credentials of context "
+                f"{self.context!r}: {reply.message()}"
             )
-        except ApiException as exc:
-            if exc.status in (401, 403):
-                raise SetupError(
-                    f"the API server at {self.server} rejected the credentials of context "
-                    f"{self.context!r}: {_reason(exc)}"
-                ) from None
-            raise SetupError(f"the API server at {self.server} answered {_reason(exc)}") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise SetupError(f"cannot reach the API server at {self.server}: {_reason(exc)}") from None
-        self._version = json.loads(resp.data)
-        date = resp.headers.get("Date")
+        if reply.status != 200:
+            raise SetupError(f"the API server at {self.server} answered {reply.message()}")
+        self._version = self._json_object(reply, "/version")
+        date = reply.headers.get("Date")
         if date:
-            self._server_time = (parsedate_to_datetime(date).astimezone(UTC), time.monotonic())
+            try:
+                self._server_time = (parsedate_to_datetime(date).astimezone(UTC), time.monotonic())
+            except (TypeError, ValueError):
+                self.notes.append(f"the API server's Date header is not a date: {date[:40]!r}")
+
+    def _json_object(self, reply: Reply, what: str) -> dict[str, Any]:
+        """/version's JSON, or a SetupError saying what answered instead."""
+        kind = reply.headers.get("Content-Type", "")
+        head = reply.body[:200].lstrip().lower()
+        if "html" in kind or head.startswith((b"<!doctype", b"<html", b"<")):
+            raise SetupError(
+                f"the server at {self.server} answered HTML, not the Kubernetes API "
+                "— is this the API server URL?"
+            )
+        try:
+            doc = json.loads(reply.body)
+        except (ValueError, RecursionError):
+            doc = None
+        if not isinstance(doc, dict):
+            raise SetupError(
+                f"the server at {self.server} answered {what} with something that is not a JSON object "
+                f"({kind or 'no Content-Type'}) — is this the API server URL?"
+            )
+        return doc
 
     def namespace_exists(self, namespace: str) -> bool | None:
-        """True/False, or None when we may not ask (no get on namespaces)."""
+        """True/False, or None when we may not ask (no get on namespaces) or cannot tell."""
         try:
-            client.CoreV1Api(self.api).read_namespace(
-                namespace, _preload_content=False, _request_timeout=self.timeout
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
+            reply = self._get(f"/api/v1/namespaces/{_seg(namespace)}", f"get namespace {namespace}")
+        except (Failure, Unavailable):
             return None
-        except (urllib3.exceptions.HTTPError, OSError):
-            return None
-        return True
+        return {200: True, 404: False}.get(reply.status)
 
     def now(self) -> datetime:
         if self._server_time is None:
@@ -234,97 +205,154 @@ class LiveView(ClusterView):
         return served
 
     def _discover(self) -> frozenset[str]:
-        self._alive()
-        try:
-            core_resp: Any = client.CoreApi(self.api).get_api_versions(
-                _preload_content=False, _request_timeout=self.timeout
+        core, groups = self._discovery_doc("/api"), self._discovery_doc("/apis")
+        served = {v for v in core.get("versions") or [] if isinstance(v, str)}
+        for group in groups.get("groups") or []:
+            versions = group.get("versions") if isinstance(group, dict) else None
+            served.update(
+                v["groupVersion"] for v in versions or [] if isinstance(v, dict) and "groupVersion" in v
             )
-            groups_resp: Any = client.ApisApi(self.api).get_api_versions(
-                _preload_content=False, _request_timeout=self.timeout
-            )
-            core, groups = json.loads(core_resp.data), json.loads(groups_resp.data)
-        except ApiException as exc:
-            raise Unavailable(f"API discovery failed: {_reason(exc)}") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise self._transport_failed("API discovery", exc) from None
-        served = set(core.get("versions", []))
-        for group in groups.get("groups", []):
-            served.update(v["groupVersion"] for v in group.get("versions", []))
         return frozenset(served)
+
+    def _discovery_doc(self, path: str) -> dict[str, Any]:
+        reply = self._answer(path, f"API discovery ({path})")
+        if reply.status != 200:
+            raise Unavailable(f"API discovery failed: {reply.message()}", _cause(reply.status))
+        doc = _json_or_none(reply.body)
+        if not isinstance(doc, dict):
+            raise Unavailable(f"API discovery failed: {path} answered no JSON object")
+        return doc
 
     def describe(self) -> dict[str, Any]:
         return {"mode": "live", "context": self.context, "server": self.server}
 
-    def _transport_failed(self, what: str, exc: Exception) -> Unavailable:
-        """A server that timed out or refused once is not asked again: its timeout is paid once."""
-        self._dead = self._dead or f"{what}: {_reason(exc)}"
-        return Unavailable(f"the API server stopped answering ({self._dead})")
+    # -- requests: retries, a dead server, paging ------------------------------
+    def _answer(self, path: str, what: str, query: list[tuple[str, Any]] | None = None, **kw: Any) -> Reply:
+        """A reply, or Unavailable: a server that failed to answer once is not asked again."""
+        try:
+            return self._get(path, what, query, **kw)
+        except Failure as exc:
+            if exc.kind in ("too_big", "dropped"):  # the server answers: it is not dead
+                raise Unavailable(f"{what}: {exc}") from None
+            with self._notes_lock:
+                self._dead = self._dead or f"{what}: {exc}"
+            raise Unavailable(f"the API server stopped answering ({self._dead})", "dead") from None
 
-    def _alive(self) -> None:
+    def _get(self, path: str, what: str, query: list[tuple[str, Any]] | None = None, **kw: Any) -> Reply:
+        """One GET with its bounded retries: 429 (Retry-After, capped), 5xx, a dropped connection."""
         if self._dead:
-            raise Unavailable(f"the API server stopped answering ({self._dead})")
+            raise Unavailable(f"the API server stopped answering ({self._dead})", "dead")
+        for attempt in range(RETRIES + 1):
+            last = attempt == RETRIES
+            try:
+                reply = self.http.get(path, query, **kw)
+            except Failure as exc:
+                if exc.kind != "dropped" or last or not self._may_retry(what, str(exc), BACKOFF[attempt]):
+                    raise
+                continue
+            if not last and (reply.status == 429 or reply.status >= 500):
+                wait = BACKOFF[attempt]
+                if reply.status == 429:
+                    wait = min(_retry_after(reply), self.http.read_timeout)
+                if self._may_retry(what, reply.message(), wait):
+                    continue
+            return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _may_retry(self, what: str, why: str, wait: float) -> bool:
+        with self._notes_lock:
+            if self.retries_left <= 0:
+                return False
+            self.retries_left -= 1
+            note = f"retried {what} after {wait:g} s: {why}"
+            if not self.retries_left:
+                note += " (the run's retries are used up: later failures are not retried)"
+            self.notes.append(note)
+        log.warning(note)
+        time.sleep(wait)
+        return True
 
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
-        self._alive()
-        api_class, namespaced, everywhere = _METHODS[resource]
-        api = api_class(self.api)
+        kind = kind_info(resource)
+        path, where = list_path(kind, namespace), f" in {namespace}" if namespace and kind.namespaced else ""
         items: list[dict[str, Any]] = []
-        token = None
+        token, pages, size = None, 0, 0
         while True:
-            kwargs: dict[str, Any] = {"limit": PAGE, "_preload_content": False}
-            kwargs["_request_timeout"] = self.timeout
-            if token:
-                kwargs["_continue"] = token
-            try:
-                if namespace is not None and namespaced:
-                    resp = getattr(api, namespaced)(namespace, **kwargs)
-                else:
-                    resp = getattr(api, everywhere)(**kwargs)
-            except ApiException as exc:
-                raise Unavailable(self._list_failure(exc, resource, namespace)) from None
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise self._transport_failed(f"list {resource}", exc) from None
-            page = json.loads(resp.data)
-            items.extend(self._with_kind(resource, page.get("items") or []))
-            token = (page.get("metadata") or {}).get("continue")
+            if pages >= self.max_pages or size >= self.max_list_bytes:
+                cap = f"{self.max_pages:,} pages" if pages >= self.max_pages else f"{size:,} bytes"
+                raise Unavailable(f"list {resource}{where}: stopped after {cap} (the server kept paging)")
+            query: list[tuple[str, Any]] = [("limit", PAGE)] + ([("continue", token)] if token else [])
+            reply = self._answer(path, f"list {resource}{where}", query, max_bytes=self.max_list_bytes - size)
+            if reply.status != 200:
+                raise Unavailable(self._list_failure(reply, kind, namespace), _cause(reply.status))
+            page, pages, size = _json_or_none(reply.body), pages + 1, size + len(reply.body)
+            if not isinstance(page, dict) or not isinstance(page.get("items") or [], list):
+                raise Unavailable(f"list {resource}{where}: the answer is not a JSON list of objects")
+            items.extend(self._with_kind(kind, page.get("items") or []))
+            meta = page.get("metadata")
+            token = meta.get("continue") if isinstance(meta, dict) else None
             if not token:
                 return items
 
     @staticmethod
-    def _list_failure(exc: ApiException, resource: str, namespace: str | None) -> str:
-        if exc.status == 403:
-            return needs("list", resource, namespace)
-        if exc.status == 404:
-            kind = kind_info(resource)
-            return f"the API server does not serve {kind.group_version} {resource}"
-        return f"list {resource}{f' in {namespace}' if namespace else ''}: {_reason(exc)}"
+    def _list_failure(reply: Reply, kind: Kind, namespace: str | None) -> str:
+        if reply.status == 403:
+            return needs("list", kind.resource, namespace)
+        if reply.status == 404:
+            return f"the API server does not serve {kind.group_version} {kind.resource}"
+        where = f" in {namespace}" if namespace and kind.namespaced else ""
+        return f"list {kind.resource}{where}: {reply.message()}"
 
     @staticmethod
-    def _with_kind(resource: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _with_kind(kind: Kind, items: list[Any]) -> list[dict[str, Any]]:
         # List items come without kind/apiVersion; a saved snapshot needs them.
-        kind = kind_info(resource)
         for item in items:
-            item.setdefault("kind", kind.kind)
-            item.setdefault("apiVersion", kind.group_version)
+            if isinstance(item, dict):
+                item.setdefault("kind", kind.kind)
+                item.setdefault("apiVersion", kind.group_version)
         return items
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
-        self._alive()
-        try:
-            resp: Any = client.CoreV1Api(self.api).read_namespaced_pod_log(
-                pod,
-                namespace,
-                container=container,
-                tail_lines=tail,
-                previous=previous,
-                _preload_content=False,
-                _request_timeout=self.timeout,
-            )
-        except ApiException as exc:
-            if exc.status == 403:
-                raise Unavailable(needs("get", "pods/log", namespace)) from None
-            raise Unavailable(f"log of {namespace}/{pod} [{container}]: {_reason(exc)}") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise self._transport_failed(f"log of {namespace}/{pod} [{container}]", exc) from None
-        lines: list[str] = resp.data.decode("utf-8", "replace").splitlines()
+        what = f"log of {namespace}/{pod} [{container}]"
+        query: list[tuple[str, Any]] = [
+            ("container", container),
+            ("previous", "true" if previous else "false"),
+            ("tailLines", tail),
+        ]
+        reply = self._answer(
+            f"/api/v1/namespaces/{_seg(namespace)}/pods/{_seg(pod)}/log",
+            what,
+            query,
+            accept="text/plain, */*",
+        )
+        if reply.status == 403:
+            raise Unavailable(needs("get", "pods/log", namespace), "forbidden")
+        if reply.status != 200:
+            raise Unavailable(f"{what}: {reply.message()}")
+        lines: list[str] = reply.body.decode("utf-8", "replace").splitlines()
         return lines
+
+
+def _seg(name: str) -> str:
+    """A name as one path segment: a namespace given as `a/../b` cannot walk the API's paths."""
+    return quote(name, safe="")
+
+
+def _cause(status: int) -> str:
+    return {403: "forbidden", 404: "not_served"}.get(status, "failed")
+
+
+def _retry_after(reply: Reply) -> float:
+    """Retry-After in seconds (an HTTP date is read as 1 s), capped: a server cannot park the run."""
+    try:
+        wait = float(reply.headers.get("Retry-After", "1"))
+    except ValueError:
+        wait = 1.0
+    return min(max(wait, 0.0), RETRY_AFTER_CAP) if math.isfinite(wait) else RETRY_AFTER_CAP
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
