@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.harness import run_live, run_snapshot
+from tests.harness import SuiteRun, run_live, run_snapshot
 from tests.scenarios.installation import Scenario, baseline
 from tests.scenarios.kubectl import write_get_output
 from tests.scenarios.objects import b64
@@ -104,6 +106,7 @@ def test_no_secret_value_reaches_any_output_offline(pytester: pytest.Pytester) -
 def test_a_saved_snapshot_gives_the_same_verdicts_offline(pytester: pytest.Pytester) -> None:
     sc = baseline()
     sc.find("Secret", "prod", "keycloak")["data"]["password"] = b64("pw-with-newline\n")
+    sc.find("Secret", "prod", "vantiq-mongodb")["data"]["root-password"] = b64("pw-with-newline\n")
     live = run_live(pytester, sc, "--save-snapshot=saved")
     offline = run_snapshot(pytester, pytester.path / "saved")
     assert live.outcomes() == offline.outcomes()
@@ -116,6 +119,12 @@ def test_a_saved_snapshot_gives_the_same_verdicts_offline(pytester: pytest.Pytes
     )
     assert record["data"]["password"]["length"] == len("pw-with-newline\n")
     assert record["data"]["password"]["defects"] == ["trailing-newline"]
+    # equal values keep showing as equal (keyed fingerprints of one run), none is a plain hash
+    mongo = next(s for s in saved["items"] if s["metadata"]["name"] == "vantiq-mongodb")
+    assert mongo["data"]["root-password"]["hmac"] == record["data"]["password"]["hmac"]
+    assert mongo["data"]["password"]["hmac"] != record["data"]["password"]["hmac"]
+    assert "sha256" not in json.dumps(saved)
+    assert live.message("SEC002", "prod") == offline.message("SEC002", "prod")
 
 
 def test_live_run_sends_no_write_request(pytester: pytest.Pytester) -> None:
@@ -140,3 +149,50 @@ def test_forbidden_list_skips_the_checks_that_need_it(pytester: pytest.Pytester)
         assert "needs: list secrets in prod" in run.message(check_id, "prod")
     assert run.outcomes()[("SEC001", "shared")] == "passed"
     assert run.result.ret == 0
+
+
+def test_a_check_that_raises_is_one_clean_error_line(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    vantiq = sc.find("Pod", "prod", "vantiq-0")
+    vantiq["status"]["containerStatuses"][0]["restartCount"] = "three"
+    vantiq["spec"]["containers"][0]["env"].append({"name": "UNLISTED", "value": "CANARYrawenvvalue"})
+    key = "-----BEGIN PRIVATE KEY-----\nQ0FOQVJZa2V5Ynl0ZXM=\n-----END PRIVATE KEY-----\n"
+    sc.find("Secret", "prod", "vantiq-ssl-cert")["data"]["tls.key"] = b64(key)
+    run = run_live(pytester, sc, *EVERY_OUTPUT)
+    assert run.outcomes()[("WL001", "prod")] == "error"
+    message = run.message("WL001", "prod")
+    assert re.fullmatch(
+        r"WL001 could not run: ValueError at vantiq_health/analysis/workloads\.py:\d+ \(\w+\) "
+        r"while looking at Pod prod/vantiq-0\n\(a bug in vantiq-health.*\)",
+        message,
+        re.DOTALL,
+    ), message
+    text = (
+        run.output() + (pytester.path / "junit.xml").read_text() + (pytester.path / "report.html").read_text()
+    )
+    assert "WL001 could not run: ValueError" in text
+    assert "three" not in text  # no exception text, no frame locals (-l), no arguments
+    assert "CANARYrawenvvalue" not in text
+    assert "Q0FOQVJZa2V5Ynl0ZXM" not in text
+    assert run.outcomes()[("SEC002", "prod")] == "passed"  # the key that does not load raised nothing
+
+
+def _fingerprint(run: SuiteRun) -> str:
+    match = re.search(r"fingerprint ([0-9a-f]{8})", run.message("SEC002", "prod"))
+    assert match, run.message("SEC002", "prod")
+    return match.group(1)
+
+
+def test_fingerprints_are_keyed_per_run_or_by_the_installation_key(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    sc.find("Secret", "prod", "keycloak")["data"]["password"] = b64("Kc-pr0d-s3cret\n")
+    config = pytester.mkdir("conf") / "site.toml"  # not ./vantiq-health.toml: the last run goes without
+    config.write_text('[redaction]\nfingerprint_key = "site-key-0123456789abcdef"\n')
+    keyed = [run_live(pytester, sc, "-m", "secrets", f"--config={config}") for _ in range(2)]
+    per_run = run_live(pytester, sc, "-m", "secrets")
+    assert _fingerprint(keyed[0]) == _fingerprint(keyed[1])
+    assert _fingerprint(per_run) != _fingerprint(keyed[0])
+    assert hashlib.sha256(b"Kc-pr0d-s3cret\n").hexdigest()[:8] not in {
+        _fingerprint(r) for r in [*keyed, per_run]
+    }
+    assert "site-key" not in keyed[0].output() + (pytester.path / "report.html").read_text()

@@ -56,8 +56,15 @@ DEFAULT_EXPECT: dict[str, Any] = {
     "system_workloads": ["keycloak"],
 }
 
+DEFAULT_REDACTION: dict[str, str] = {
+    # keyed fingerprints of secret values: empty = a random key per run; set it (16+ characters,
+    # kept out of reports) when reports of several runs must show equal values as equal
+    "fingerprint_key": "",
+}
+MIN_FINGERPRINT_KEY = 16
+
 _TYPE_NAMES = {int: "a number", float: "a number", bool: "true or false", str: "a string", list: "a list"}
-TOP_LEVEL = {"names", "thresholds", "expect", "namespaces"}
+TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction"}
 
 
 class ConfigError(Exception):
@@ -71,6 +78,7 @@ class Config:
     expect: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_EXPECT))
     per_namespace: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
+    redaction: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REDACTION))
 
     def name(self, namespace: str | None, role: str) -> str:
         """The name of a component in a namespace, e.g. name("prod", "mongodb_service")."""
@@ -80,6 +88,11 @@ class Config:
 
     def threshold(self, key: str) -> float:
         return self.thresholds[key]
+
+    @property
+    def fingerprint_key(self) -> bytes | None:
+        """The installation's fingerprint key, or None for a random key per run."""
+        return self.redaction["fingerprint_key"].encode() or None
 
 
 def _validated(section: str, given: Any, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +117,13 @@ def _merge(section: str, given: Any, defaults: dict[str, Any]) -> dict[str, Any]
     return {**defaults, **_validated(section, given, defaults)}
 
 
+def _redaction(given: Any) -> dict[str, str]:
+    merged = _merge("redaction", given, DEFAULT_REDACTION)
+    if 0 < len(merged["fingerprint_key"]) < MIN_FINGERPRINT_KEY:
+        raise ConfigError(f"redaction.fingerprint_key must be at least {MIN_FINGERPRINT_KEY} characters")
+    return merged
+
+
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
@@ -124,6 +144,7 @@ def load_config(path: Path | None) -> Config:
             names=_merge("names", raw.get("names", {}), DEFAULT_NAMES),
             thresholds=_merge("thresholds", raw.get("thresholds", {}), DEFAULT_THRESHOLDS),
             expect=_merge("expect", raw.get("expect", {}), DEFAULT_EXPECT),
+            redaction=_redaction(raw.get("redaction", {})),
             per_namespace={
                 ns: _validated(f"namespaces.{ns}", names, DEFAULT_NAMES) for ns, names in per_ns.items()
             },

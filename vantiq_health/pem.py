@@ -1,14 +1,22 @@
-"""Metadata of PEM certificates and keys: what a report may say about them."""
+"""Metadata of PEM certificates and keys: what a report may say about them.
+
+Whatever `cryptography` makes of a block (a key it cannot load, a deprecated
+algorithm, a panic in its Rust core), nothing raises out of here: a traceback
+through these frames would print the key's bytes.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
+
+from vantiq_health.sensitive import Sensitive
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
 
@@ -52,18 +60,26 @@ def _private_key(block: bytes) -> dict[str, Any]:
     }
 
 
-def describe(raw: bytes) -> list[dict[str, Any]]:
-    """One entry per PEM block, in order; unparsable blocks say why."""
+def describe(value: Sensitive) -> list[dict[str, Any]]:
+    """One entry per PEM block, in order; unparsable blocks say why (by exception type only)."""
     blocks = []
-    for match in _BLOCK.finditer(raw):
+    for match in _BLOCK.finditer(value.reveal()):
         label = match.group(1).decode()
-        try:
-            if label == "CERTIFICATE":
-                blocks.append(_certificate(match.group(0)))
-            elif label.endswith("PRIVATE KEY") and "ENCRYPTED" not in label:
-                blocks.append(_private_key(match.group(0)))
-            else:
-                blocks.append({"type": label.lower()})
-        except (ValueError, TypeError) as exc:
-            blocks.append({"type": label.lower(), "error": f"does not parse: {exc}"})
+        blocks.append(_describe_block(label, Sensitive(match.group(0), register=False)))
     return blocks
+
+
+def _describe_block(label: str, block: Sensitive) -> dict[str, Any]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if label == "CERTIFICATE":
+                return _certificate(block.reveal())
+            if label.endswith("PRIVATE KEY") and "ENCRYPTED" not in label:
+                return _private_key(block.reveal())
+            return {"type": label.lower()}
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
+            raise
+        # the message is not quoted: it is cryptography's, but the value is not ours to risk
+        return {"type": label.lower(), "error": f"does not parse ({type(exc).__name__})"}

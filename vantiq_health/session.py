@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vantiq_health import sensitive
 from vantiq_health.apis import Version
 from vantiq_health.config import Config, ConfigError, load_config
 from vantiq_health.view.base import ClusterView, SetupError, Unavailable
@@ -120,6 +121,8 @@ def _namespaces_of(view: ClusterView, resource: str, wanted: Callable[[str], obj
 def start(opts: RunOptions, default_system_namespace: str) -> Run:
     """Build the run, or raise SetupError/ConfigError with a one-line reason."""
     config = _config(opts.config)
+    if config.fingerprint_key:  # before the view reads (and fingerprints) anything
+        sensitive.use_key(config.fingerprint_key)
     if opts.target_version:
         try:
             Version.parse(opts.target_version)

@@ -60,7 +60,7 @@ def test_threads_asking_at_once_cause_one_request_per_list(tmp_path: Path) -> No
         len([o for o in sc.objects if o["kind"] == "Pod" and o["metadata"]["namespace"] == "prod"])
     }
     assert sum("/namespaces/prod/pods" in p for p in requests) == 1
-    assert all(isinstance(v, dict) and "sha256" in v for s in secrets for v in s["data"].values())
+    assert all(isinstance(v, dict) and "hmac" in v for s in secrets for v in s["data"].values())
 
 
 # -- bounded time, visible retries, unreadable is not empty (issue 7) ----------

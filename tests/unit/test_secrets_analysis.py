@@ -9,6 +9,7 @@ import pytest
 from vantiq_health.analysis.k8s import PodSpecSource, pod_spec_sources
 from vantiq_health.analysis.secrets import credential_defects, missing_references, references, stale_values
 from vantiq_health.redact import record_for, sanitize_secret, value_defects, value_shape
+from vantiq_health.sensitive import Sensitive
 
 
 def _secret(name: str, data: dict[str, bytes], written: str = "2026-11-01T00:00:00Z") -> dict:
@@ -71,13 +72,8 @@ def test_shapes_and_records_hold_no_value() -> None:
     assert value_shape(b"-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n") == "pem"
     assert value_shape(b"export A=1\nexport B=2\n") == "file"
     assert value_shape(b"pw\n") == "single"
-    record = record_for(b"hunter2\n")
-    assert record == {
-        "length": 8,
-        "defects": ["trailing-newline"],
-        "sha256": record["sha256"],
-        "shape": "single",
-    }
+    record = record_for(Sensitive(b"hunter2\n"))
+    assert record == {"length": 8, "defects": ["trailing-newline"], "hmac": record["hmac"], "shape": "single"}
     assert "hunter2" not in repr(record)
 
 
@@ -141,7 +137,7 @@ def test_password_with_newline_used_as_env_is_reported_without_its_value() -> No
         item.diagnosis
         == "Secret prod/keycloak key 'password' ends with a newline (LF), the classic `echo value | base64`"
     )
-    assert item.evidence[0].startswith("value: 15 bytes, sha256 ")
+    assert item.evidence[0].startswith("value: 15 bytes, fingerprint ")
     assert item.evidence[1] == "used by pod vantiq-0, container keycloak-init, env KEYCLOAK_PASSWORD"
     assert "Kc-pr0d" not in repr(item)
 

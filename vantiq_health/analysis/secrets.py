@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from vantiq_health.analysis.k8s import (
     restart_command,
 )
 from vantiq_health.findings import Finding, ObjectRef, finding
-from vantiq_health.redact import DEFECTS
+from vantiq_health.redact import CREDENTIAL_KEY, DEFECTS, fingerprint_of
 
 SKIP_TYPES = {
     "kubernetes.io/service-account-token",
@@ -27,11 +26,6 @@ SKIP_TYPES = {
     "bootstrap.kubernetes.io/token",
     "helm.sh/release.v1",
 }
-_CREDENTIAL_KEY = re.compile(
-    r"(^|[._-])(password|passwd|pwd|pass|user|username|token|secret|key|apikey|api[-_]?key|"
-    r"access[-_]?key|secret[-_]?key)$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -236,7 +230,7 @@ def _judged_defects(key: str, record: Any, *, consumed: bool) -> list[str]:
         return ["not-base64"]
     if record.get("shape") != "single":
         return []  # PEM blocks and multi-line files are judged by their own format checks
-    if not consumed and not _CREDENTIAL_KEY.search(key):
+    if not consumed and not CREDENTIAL_KEY.search(key):
         return []
     if not consumed:
         defects = [d for d in defects if d != "empty"]  # an unused optional credential may be empty
@@ -253,7 +247,10 @@ def _defect_finding(
 ) -> Finding:
     secret_name = name(secret)
     said = "; ".join(DEFECTS.get(d, d) for d in defects)
-    evidence = [f"value: {record.get('length', 0)} bytes, sha256 {record.get('sha256') or '-'}…, {said}"]
+    # the fingerprint is keyed (HMAC): equal values look equal, a guessed password cannot be confirmed
+    evidence = [
+        f"value: {record.get('length', 0)} bytes, fingerprint {fingerprint_of(record) or '-'}, {said}"
+    ]
     evidence.extend(f"used by {w}" for w in sorted({where for where, _ in uses}))
     jsonpath = key.replace(".", "\\.")
     fix = [

@@ -5,6 +5,7 @@ pytest parses the command line. It only acts on runs that collect the
 checks of a project that declares them (ini key `vantiq_health_checks`);
 the project's own tests and unrelated projects load it and stay untouched.
 
+- `scrub`: report texts and log records scrubbed of secret values; raised checks as one clean line
 - `api`: what check modules import (`check`, `expect`)
 - `rootdir`: the rootdir and ini file as if pytest had known the options
 - `setup`: options, run set-up, the header
@@ -20,6 +21,7 @@ the project's own tests and unrelated projects load it and stay untouched.
 from vantiq_health.plugin.api import check, expect, get_run
 
 pytest_plugins = [
+    "vantiq_health.plugin.scrub",  # first: the last line before any reporter sees a report
     "vantiq_health.plugin.rootdir",
     "vantiq_health.plugin.setup",
     "vantiq_health.plugin.scope",

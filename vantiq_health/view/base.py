@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vantiq_health import redact
+from vantiq_health.sensitive import Sensitive
 
 CAUSES = ("forbidden", "not_served", "failed", "dead")
 
@@ -103,7 +104,7 @@ class ClusterView:
         self._lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
         self._cache: dict[Any, Any] = {}
-        self._secret_bytes: dict[tuple[str, str, str], bytes] = {}
+        self._secret_bytes: dict[tuple[str, str, str], Sensitive] = {}
 
     # -- what subclasses provide ------------------------------------------
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
@@ -189,13 +190,15 @@ class ClusterView:
             items = [self._sanitize_secret(s) for s in items]
         elif resource == "configmaps":
             items = [redact.sanitize_configmap(c) for c in items]
+        else:
+            items = [redact.sanitize_object(o) for o in items]
         return items
 
     def _sanitize_secret(self, secret: dict[str, Any]) -> dict[str, Any]:
-        clean, raw = redact.sanitize_secret(secret)
-        meta = clean.get("metadata", {})
-        for key, value in raw.items():
-            self._secret_bytes[(meta.get("namespace", ""), meta.get("name", ""), key)] = value
+        clean, values = redact.sanitize_secret(secret)
+        meta: dict[str, Any] = clean["metadata"] if isinstance(clean.get("metadata"), dict) else {}
+        for key, value in values.items():
+            self._secret_bytes[(str(meta.get("namespace", "")), str(meta.get("name", "")), key)] = value
         return clean
 
     def get(self, resource: str, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -204,8 +207,8 @@ class ClusterView:
                 return obj
         return None
 
-    def secret_bytes(self, namespace: str, name: str, key: str) -> bytes | None:
-        """A Secret's raw value, for live probes that must log in with it. Never report it."""
+    def secret_bytes(self, namespace: str, name: str, key: str) -> Sensitive | None:
+        """A Secret's value, for live probes that must log in with it (`.reveal()` at the login only)."""
         self.objects("secrets", namespace)
         return self._secret_bytes.get((namespace, name, key))
 

@@ -1,9 +1,12 @@
 """--save-snapshot: write what a run read, in the snapshot format, redacted.
 
-Secrets are written as the view holds them: every value a redaction record,
-Helm releases as their summaries, the last-applied annotation removed. Pod
-specs and ConfigMaps are kept; env values whose names say they are
-credentials are redacted too, since some charts put passwords there.
+The view has sanitized every object as it read it (see `redact`): Secrets
+are redaction records, Helm releases their summaries, credential env values,
+arguments, annotations and connection-string passwords their record texts.
+Saving does it once more (a snapshot is a file that travels) and then runs
+every free text — env values, arguments, annotations, ConfigMap files, event
+and status messages, container logs — through the run's scrubber, so a value
+read from a Secret appears nowhere else either.
 """
 
 from __future__ import annotations
@@ -11,59 +14,40 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from vantiq_health import __version__
-from vantiq_health.redact import LAST_APPLIED, record_for
+from vantiq_health import __version__, redact
+from vantiq_health.sensitive import scrub, scrub_any
 from vantiq_health.view.base import ClusterView, Unavailable
 from vantiq_health.view.snapshot import META_FILE
 
-_CREDENTIAL_NAME = re.compile(r"pass(word)?|secret|token|api[-_]?key|credential", re.IGNORECASE)
-
-
-_CREDENTIAL_LINE = re.compile(
-    r"^(\s*[\w.-]*(?:pass(?:word)?|secret|token|api[-_]?key)[\w.-]*\s*[=:]\s*)(\S.*)$",
-    re.IGNORECASE | re.MULTILINE,
-)
+# Fields whose strings are free text (not names the offline run matches on).
+_FREE_TEXT = {"annotations", "env", "args", "command", "data", "binaryData", "message", "value", "notes"}
 
 
 def redacted_copy(obj: dict[str, Any]) -> dict[str, Any]:
-    """What a saved snapshot may hold of an object: no literal credential anywhere.
-
-    Secrets are already redaction records. Beyond them: env values whose names
-    say they are credentials, `password = ...` lines in ConfigMap files (grafana.ini
-    keeps its database password there), and kubectl's last-applied annotation,
-    which repeats all of those.
-    """
-    obj = copy.deepcopy(obj)
-    annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    if annotations.get(LAST_APPLIED) and "vantiq-health" not in annotations[LAST_APPLIED]:
-        annotations[LAST_APPLIED] = "(removed by vantiq-health: it repeats the object's values)"
-    for spec in _pod_specs(obj):
-        for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-            for env in container.get("env") or []:
-                if isinstance(env.get("value"), str) and _CREDENTIAL_NAME.search(env.get("name", "")):
-                    env["value"] = record_for(env["value"].encode())
+    """What a saved snapshot may hold of an object: no credential, no value the run knows is secret."""
+    if not isinstance(obj, dict):
+        return obj
+    if obj.get("kind") == "Secret":
+        if any(not redact.is_record(v) for v in (obj.get("data") or {}).values()) or "stringData" in obj:
+            obj = redact.sanitize_secret(obj)[0]
+        return _scrub_free_text({k: v for k, v in obj.items() if k != "data"}) | {"data": obj.get("data")}
     if obj.get("kind") == "ConfigMap":
-        for key, value in (obj.get("data") or {}).items():
-            if isinstance(value, str):
-                obj["data"][key] = _CREDENTIAL_LINE.sub(_redact_line, value)
-    return obj
+        obj = redact.sanitize_configmap(obj)
+    else:
+        obj = redact.sanitize_object(copy.deepcopy(obj))
+    return _scrub_free_text(obj)
 
 
-def _redact_line(match: re.Match[str]) -> str:
-    return f"{match.group(1)}<redacted by vantiq-health, {len(match.group(2).encode())} bytes>"
-
-
-def _pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = obj.get("spec") or {}
-    if obj.get("kind") == "Pod":
-        return [spec]
-    template = (spec.get("jobTemplate") or {}).get("spec", spec).get("template") or {}
-    return [template["spec"]] if "spec" in template else []
+def _scrub_free_text(value: Any, free: bool = False) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub_free_text(v, free or k in _FREE_TEXT) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_free_text(v, free) for v in value]
+    return scrub_any(value) if free else value
 
 
 def save_snapshot(
@@ -101,7 +85,9 @@ def _write_logs(view: ClusterView, target: Path) -> list[Path]:
     for (namespace, pod, container), lines in sorted(view.read_logs().items()):
         where = f"container {container} of pod {namespace}/{pod}"
         by_pod[(namespace, pod)].append(
-            "\n".join([f"==== START logs for {where} ====", *lines, f"==== END logs for {where} ===="])
+            "\n".join(
+                [f"==== START logs for {where} ====", *map(scrub, lines), f"==== END logs for {where} ===="]
+            )
         )
     written = []
     for (namespace, pod), blocks in by_pod.items():
