@@ -62,7 +62,7 @@ _KEY_VALUE = re.compile(
 )
 _BEARER = re.compile(r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/=-]{8,})")
 _NOT_A_VALUE = re.compile(r"^(?:[$<{%*'\"]|\.\.\.)")
-RECORD_TEXT = "<redacted: "
+RECORD_TEXT = "<redacted "
 
 
 def _wrapped(value: str) -> str:

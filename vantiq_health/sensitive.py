@@ -85,7 +85,8 @@ class Sensitive:
         return fingerprint(self.reveal())
 
     def record_text(self) -> str:
-        return f"<redacted: {self.length} bytes, hmac {self.fingerprint}>"
+        # no ": " or ",": the text stays one plain scalar when it replaces a value in YAML or JSON-ish files
+        return f"<redacted {self.length} bytes hmac {self.fingerprint}>"
 
     def __repr__(self) -> str:
         return self.record_text()
@@ -163,7 +164,7 @@ def _compiled() -> re.Pattern[str] | None:
 
 
 def _record_of(match: re.Match[str]) -> str:
-    return f"<redacted: {len(match.group(0).encode())} bytes>"
+    return f"<redacted {len(match.group(0).encode())} bytes>"
 
 
 def scrub(text: str) -> str:

@@ -22,7 +22,7 @@ def test_a_sensitive_value_prints_as_its_record_only() -> None:
     value = Sensitive("hunter2-hunter2")
     for text in (repr(value), str(value), f"{value}", f"{value!r:>40}", f"{value}", repr([value])):
         assert "hunter2" not in text
-        assert text.endswith(f"<redacted: 15 bytes, hmac {value.fingerprint}>") or "<redacted: 15" in text
+        assert text.endswith(f"<redacted 15 bytes hmac {value.fingerprint}>") or "<redacted 15" in text
     assert value.reveal() == b"hunter2-hunter2"
     assert len(value) == 15
 
@@ -75,7 +75,7 @@ def test_scrub_removes_registered_values_raw_base64_and_url_encoded() -> None:
     out = scrub(text)
     assert "S3cr3t" not in out
     assert base64.b64encode(b"S3cr3t/with+chars").decode() not in out
-    assert out.count("<redacted: ") == 4
+    assert out.count("<redacted ") == 4
     sensitive.register("abc")  # too short to scrub from every text
     assert scrub("abc") == "abc"
 
@@ -97,7 +97,7 @@ def test_scrub_removes_registered_values_raw_base64_and_url_encoded() -> None:
 def test_credential_shaped_spans_are_redacted(text: str, secret: str) -> None:
     out = redact.redact_spans(text)
     assert secret not in out
-    assert "<redacted: " in out
+    assert "<redacted " in out
 
 
 @pytest.mark.parametrize(
