@@ -105,6 +105,22 @@ def _raised(item: pytest.Item, call: pytest.CallInfo[None]) -> bool:
     return not (isinstance(exc, pytest.fail.Exception) and not exc.pytrace)
 
 
+_REPORT_FIELDS = {
+    "nodeid",
+    "location",
+    "keywords",
+    "outcome",
+    "when",
+    "duration",
+    "start",
+    "stop",
+    "longrepr",
+    "sections",
+    "user_properties",
+    "extras",
+}
+
+
 def scrub_report(report: pytest.TestReport) -> None:
     """Every text of a report, scrubbed in place (the longrepr becomes its scrubbed text)."""
     longrepr = report.longrepr
@@ -120,6 +136,10 @@ def scrub_report(report: pytest.TestReport) -> None:
     extras = getattr(report, "extras", None)
     if extras:
         report.extras = [sensitive.scrub_any(extra) for extra in extras]  # type: ignore[attr-defined]
+    # any other data a plugin hung on the report (the summary's findings, say) is scrubbed too
+    for name, value in list(vars(report).items()):
+        if name not in _REPORT_FIELDS and isinstance(value, str | list | dict | tuple):
+            setattr(report, name, sensitive.scrub_any(value))
 
 
 def _scrub_property(value: Any) -> Any:
