@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user + system of the process and its children (xdist workers), not of the server
     startup: float | None = None  # process start to the first check's call (probe)
     peak_kib: int = 0  # the suite's own process (with -n: the largest worker)
     total_kib: int = 0  # all its processes together
@@ -49,16 +50,16 @@ def suite(source: list[str], namespaces: list[str], work: Path, extra: list[str]
     ]
     with tempfile.TemporaryDirectory(dir=work) as probes:
         env = os.environ | {"VH_BENCH_PROBE": probes, "PYTHONPATH": str(ROOT)}
-        started_at, started = time.time(), time.perf_counter()
-        proc = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - started
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"suite exited {proc.returncode}:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+        started_at = time.time()
+        code, wall, cpu, output = _timed(args, work, env)
+        if code not in (0, 1):
+            raise SystemExit(f"suite exited {code}:\n{output[-6000:]}")
         records = [json.loads(p.read_text()) for p in Path(probes).glob("*.json")]
     firsts = [r["first_check"] for r in records if r["first_check"]]
     doc = json.loads((work / "results.json").read_text())
     return Run(
         wall,
+        cpu,
         startup=min(firsts) - started_at if firsts else None,
         peak_kib=max((r["vmhwm_kib"] for r in records), default=0),
         total_kib=sum(r["vmhwm_kib"] for r in records),
@@ -67,14 +68,24 @@ def suite(source: list[str], namespaces: list[str], work: Path, extra: list[str]
 
 
 def floor(args: list[str]) -> Run:
-    started = time.perf_counter()
     env = os.environ | {"PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "benchmarks.floor", *args]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"floor exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    return Run(wall)
+    code, wall, cpu, output = _timed([sys.executable, "-m", "benchmarks.floor", *args], ROOT, env)
+    if code != 0:
+        raise SystemExit(f"floor exited {code}:\n{output[-3000:]}")
+    return Run(wall, cpu)
+
+
+def _timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, float, float, str]:
+    """Exit code, wall and CPU seconds (this child's own rusage, from wait4), and its output."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read().decode(errors="replace")
+    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, output
 
 
 def request_kinds(requests: list[tuple[str, str]]) -> Counter[tuple[str, str]]:

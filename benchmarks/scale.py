@@ -8,8 +8,10 @@ a fresh process that replays the GETs the suite issued (the server's request
 log) and json.loads each body. Offline, the suite on a snapshot of the same
 cluster (`kubectl get -A -o json` files) and a fresh process that json.loads
 every file. After one warm-up run each, suite and floor alternate for
---rounds rounds; the table shows medians. Peak RSS is the suite process's own
-(VmHWM), startup the time from launching it to the start of its first check.
+--rounds rounds; the table shows medians. CPU is user + system time of each
+process from wait4 (the server's excluded): steadier than wall on a shared
+machine. Peak RSS is the suite process's own (VmHWM), startup the time from
+launching it to the start of its first check.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Row:
     def cells(self) -> list[str]:
         wall = statistics.median(r.wall for r in self.suite)
         floor = statistics.median(r.wall for r in self.floor)
+        cpu = statistics.median(r.cpu for r in self.suite)
+        floor_cpu = statistics.median(r.cpu for r in self.floor)
         startups = [r.startup for r in self.suite if r.startup is not None]
         peak = max(r.peak_kib for r in self.suite) / 1024
         total = max(r.total_kib for r in self.suite) / 1024
@@ -52,6 +56,9 @@ class Row:
             f"{wall:.2f}",
             f"{floor:.2f}",
             f"{wall / floor:.1f}x",
+            f"{cpu:.2f}",
+            f"{floor_cpu:.2f}",
+            f"{cpu / floor_cpu:.1f}x",
             str(sum(self.requests.values())) if self.requests else "-",
             memory,
             f"{statistics.median(startups):.2f}" if startups else "-",
@@ -80,7 +87,12 @@ def alternate(
     for _ in range(rounds):
         floors.append(floor())
         suites.append(suite())
-        print(f"  suite {suites[-1].wall:.2f} s, floor {floors[-1].wall:.2f} s", file=sys.stderr)
+        suite_run, floor_run = suites[-1], floors[-1]
+        print(
+            f"  suite {suite_run.wall:.2f} s (cpu {suite_run.cpu:.2f}), floor {floor_run.wall:.2f} s "
+            f"(cpu {floor_run.cpu:.2f})",
+            file=sys.stderr,
+        )
     return suites, floors
 
 

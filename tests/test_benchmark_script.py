@@ -22,7 +22,7 @@ def test_scale_benchmark_prints_suite_and_floor_for_the_same_work() -> None:
     offline = next(line.split() for line in lines if line.startswith("one ") and " offline " in line)
     assert float(live[4]) > 0
     assert live[5].endswith("x")
-    assert float(live[7]) > 0
+    assert float(live[10]) > 0
     assert float(offline[4]) > 0
     assert "passed=" in offline[-1]
     assert any(line.startswith("requests one 30 live: ") and "list pods 2" in line for line in lines)
