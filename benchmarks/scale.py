@@ -136,7 +136,6 @@ def offline_rows(
         return runs.floor(["offline", str(snapshot)])
 
     floor()  # warm-up: the files in the page cache for both
-    runs.suite(source, spaces, work, [])
     suites, floors = alternate(lambda: runs.suite(source, spaces, work, []), floor, opts.rounds)
     rows = [Row(shape, pods, "offline", suites, floors, Counter())]
     if opts.xdist:
