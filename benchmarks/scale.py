@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -178,7 +179,16 @@ def main(argv: list[str] | None = None) -> None:
                 if "offline" in opts.modes:
                     rows += offline_rows(sc, shape, pods, Path(tmp), opts)
             print_table(rows)  # so far: a long run shows its figures as they come
-    print(f"{len(rows)} rows; wall and floor are medians of {opts.rounds} alternating rounds")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{len(rows)} rows; medians of {opts.rounds} alternating rounds; load average at the end {load}")
+    print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}")
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
 
 
 if __name__ == "__main__":
