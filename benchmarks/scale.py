@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -106,7 +107,9 @@ def live_rows(sc: cluster.Scenario, shape: str, pods: int, work: Path, opts: arg
         make_cheap(fake)
         source = ["--kubeconfig", str(fake.write_kubeconfig(work / "kubeconfig"))]
         before = len(fake.requests)
-        runs.suite(source, spaces, work, [])  # warm-up: renders every reply once, and logs the requests
+        runs.suite(
+            source, spaces, work, opts.extra
+        )  # warm-up: renders every reply once, and logs the requests
         issued = fake.requests[before:]
         replay = work / "requests.json"
         replay.write_text(json.dumps([path for method, path in issued if method == "GET"]))
@@ -114,11 +117,11 @@ def live_rows(sc: cluster.Scenario, shape: str, pods: int, work: Path, opts: arg
         def floor() -> runs.Run:
             return runs.floor(["live", fake.url, str(replay)])
 
-        suites, floors = alternate(lambda: runs.suite(source, spaces, work, []), floor, opts.rounds)
+        suites, floors = alternate(lambda: runs.suite(source, spaces, work, opts.extra), floor, opts.rounds)
         rows = [Row(shape, pods, "live", suites, floors, runs.request_kinds(issued))]
         if opts.xdist:
             before = len(fake.requests)
-            xdist = ["-n", opts.xdist]
+            xdist = [*opts.extra, "-n", opts.xdist]
             suites, floors = alternate(lambda: runs.suite(source, spaces, work, xdist), floor, opts.rounds)
             per_run = Counter(
                 {k: v // opts.rounds for k, v in runs.request_kinds(fake.requests[before:]).items()}
@@ -137,10 +140,10 @@ def offline_rows(
         return runs.floor(["offline", str(snapshot)])
 
     floor()  # warm-up: the files in the page cache for both
-    suites, floors = alternate(lambda: runs.suite(source, spaces, work, []), floor, opts.rounds)
+    suites, floors = alternate(lambda: runs.suite(source, spaces, work, opts.extra), floor, opts.rounds)
     rows = [Row(shape, pods, "offline", suites, floors, Counter())]
     if opts.xdist:
-        xdist = ["-n", opts.xdist]
+        xdist = [*opts.extra, "-n", opts.xdist]
         suites, floors = alternate(lambda: runs.suite(source, spaces, work, xdist), floor, opts.rounds)
         rows.append(Row(shape, pods, f"offline -n {opts.xdist}", suites, floors, Counter()))
     return rows
@@ -167,7 +170,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--modes", default="live,offline")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--xdist", default="", help="also run the suite with pytest -n XDIST")
+    parser.add_argument(
+        "--suite-args", default="", help="more pytest arguments for the suite, e.g. '-p no:kmock'"
+    )
     opts = parser.parse_args(argv)
+    opts.extra = shlex.split(opts.suite_args)
     rows: list[Row] = []
     for shape in opts.shapes.split(","):
         for pods in (int(size) for size in opts.sizes.split(",")):
