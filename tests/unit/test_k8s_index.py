@@ -14,7 +14,7 @@ def _pod(name: str, secret: str) -> dict[str, Any]:
 
 
 def test_the_same_lists_give_the_same_sources_and_references() -> None:
-    pods, cronjobs = [_pod("a", "s1"), _pod("b", "s2")], []
+    pods, cronjobs = [_pod("a", "s1"), _pod("b", "s2")], list[dict[str, Any]]()
     first, again = pod_spec_sources(pods, cronjobs), pod_spec_sources(pods, cronjobs)
     assert first is again
     assert secrets.references(first[0]) is secrets.references(again[0])
