@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 Obj = dict[str, Any]
+R = TypeVar("R")
 
 _FIELD_CONTAINER = re.compile(r"spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]+)\}")
 
@@ -100,7 +104,7 @@ def event_container(event: Obj) -> str | None:
     return match.group(1) if match else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: what per_source remembers results by
 class PodSpecSource:
     """A pod spec and who runs it: a pod, or a CronJob's template (a pod to be)."""
 
@@ -109,13 +113,45 @@ class PodSpecSource:
     pod: Obj | None
 
 
+_SOURCES_KEPT = 256
+_sources: OrderedDict[tuple[int, int], tuple[list[Obj], list[Obj], list[PodSpecSource]]] = OrderedDict()
+
+
 def pod_spec_sources(pods: list[Obj], cronjobs: list[Obj]) -> list[PodSpecSource]:
+    """The pod specs of a namespace, built once per pair of lists (the view reads each list once).
+
+    Every check of a namespace that asks gets the same PodSpecSource objects,
+    so what per_source computes from them is computed once per namespace.
+    The entry keeps its lists alive: their ids cannot be reused while it is here.
+    """
+    key = (id(pods), id(cronjobs))
+    if (hit := _sources.get(key)) is not None:
+        _sources.move_to_end(key)
+        return hit[2]
     found = [PodSpecSource(p.get("spec") or {}, f"pod {name(p)}", p) for p in pods]
     for cj in cronjobs:
         template = ((cj.get("spec") or {}).get("jobTemplate") or {}).get("spec", {}).get("template", {})
         if template.get("spec"):
             found.append(PodSpecSource(template["spec"], f"cronjob {name(cj)}", None))
+    _sources[key] = (pods, cronjobs, found)
+    if len(_sources) > _SOURCES_KEPT:
+        _sources.popitem(last=False)
     return found
+
+
+def per_source(fn: Callable[[PodSpecSource], R]) -> Callable[[PodSpecSource], R]:
+    """fn computed once per PodSpecSource; callers must not change what it returns."""
+    memo: weakref.WeakKeyDictionary[PodSpecSource, R] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(fn)
+    def cached(source: PodSpecSource) -> R:
+        try:
+            return memo[source]
+        except KeyError:
+            memo[source] = found = fn(source)
+            return found
+
+    return cached
 
 
 DATA_FIELDS = ("f:data", "f:binaryData", "f:stringData")

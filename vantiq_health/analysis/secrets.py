@@ -14,6 +14,7 @@ from vantiq_health.analysis.k8s import (
     last_write,
     name,
     parse_time,
+    per_source,
     restart_command,
 )
 from vantiq_health.findings import Finding, ObjectRef, finding
@@ -126,6 +127,7 @@ def _service_account_volume(volume: Obj, spec: Obj) -> bool:
     )
 
 
+@per_source  # SEC001, SEC002 and SEC003 all read them: once per pod
 def references(source: PodSpecSource) -> list[Ref]:
     refs = []
     for container in containers(source.spec):
