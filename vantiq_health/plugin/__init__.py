@@ -9,6 +9,7 @@ checks (`checks/`); the project's own tests load it and stay untouched.
 - `outcomes`: findings to pytest outcomes, report properties
 - `results`: results.json, the terminal summary, --save-snapshot
 - `html`: the pytest-html hooks
+- `probes`: options of the live probes (--endpoint, --no-live, --probe-timeout)
 """
 
 from vantiq_health.plugin.api import check, expect, get_run
@@ -17,6 +18,7 @@ pytest_plugins = [
     "vantiq_health.plugin.setup",
     "vantiq_health.plugin.outcomes",
     "vantiq_health.plugin.html",
+    "vantiq_health.plugin.probes",
 ]
 
 __all__ = ["check", "expect", "get_run"]

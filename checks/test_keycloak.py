@@ -1,0 +1,80 @@
+"""KC: Keycloak runs, reaches its PostgreSQL database, and admits the vantiq pods' keycloak-init."""
+
+from __future__ import annotations
+
+from vantiq_health.analysis import keycloak
+from vantiq_health.analysis.k8s import Obj, name
+from vantiq_health.plugin import check, expect
+from vantiq_health.probes.credentials import env_of
+from vantiq_health.view import Unavailable
+
+
+def _log_reader(cluster, settings, namespace):
+    tail = int(settings.threshold("log_tail_lines"))
+
+    def read(pod: Obj, container: str, previous: bool) -> list[str]:
+        return cluster.logs(namespace, name(pod), container, tail=tail, previous=previous)
+
+    return read
+
+
+def _database(cluster, settings, namespace, pods, *, values):
+    """Keycloak's database settings from a keycloak pod, or the StatefulSet's template without pods."""
+    wanted = settings.name(namespace, "keycloak")
+    specs = [(name(p), p.get("spec") or {}) for p in pods]
+    if not specs:
+        sts = cluster.get("statefulsets", namespace, wanted) or {}
+        template = ((sts.get("spec") or {}).get("template") or {}).get("spec")
+        specs = [(f"statefulset {wanted}", template)] if template else []
+    for label, spec in specs:
+        container = keycloak.keycloak_container({"spec": spec}, wanted)
+        if container is not None:
+            return keycloak.database_settings(env_of(cluster, namespace, container, values=values), label)
+    return None
+
+
+def _unread(found, unread):
+    if unread and not found:
+        raise Unavailable("logs not read: " + "; ".join(unread))
+    return [f"log not read: {u}" for u in unread]
+
+
+@check("KC001")
+def test_keycloak_runs_and_its_logs_show_no_database_error(cluster, settings, system_namespace):
+    ns = system_namespace
+    pods = keycloak.keycloak_pods(cluster.objects("pods", ns), settings.name(ns, "keycloak"))
+    db = _database(cluster, settings, ns, pods, values=False)
+    container = settings.name(ns, "keycloak")
+    found, unread = keycloak.keycloak_failures(pods, container, _log_reader(cluster, settings, ns), db, ns)
+    facts = [f"{len(pods)} keycloak pod(s) running, logs free of database errors"] if not found else []
+    expect(found, ns, facts + _unread(found, unread))
+
+
+@check("KC003")
+def test_azure_database_user_has_the_server_suffix(cluster, settings, system_namespace):
+    ns = system_namespace
+    pods = keycloak.keycloak_pods(cluster.objects("pods", ns), settings.name(ns, "keycloak"))
+    db = _database(cluster, settings, ns, pods, values=True)
+    if db is None:
+        raise Unavailable(f"no keycloak pod or StatefulSet in {ns} to read DB_ADDR/DB_USER from")
+    for value in (db.addr, db.user):
+        if not value.known:
+            raise Unavailable(f"{value.name} not known: {value.missing}")
+    host, port = db.host_port
+    expect(keycloak.azure_user_form(db, ns), ns, [f"database {host}:{port}, user {db.user.text}"])
+
+
+@check("KC006")
+def test_keycloak_init_is_not_refused_with_https_required(cluster, settings, installation_namespace):
+    ns = installation_namespace
+    vantiq = settings.name(ns, "vantiq")
+    pods = keycloak.keycloak_pods(cluster.objects("pods", ns), vantiq)
+    init = settings.name(ns, "keycloak_init")
+    try:
+        nodes = cluster.objects("nodes")
+    except Unavailable as exc:
+        nodes, node_note = [], [f"node addresses not read: {exc}"]
+    else:
+        node_note = []
+    found, unread = keycloak.https_required(pods, init, _log_reader(cluster, settings, ns), nodes, ns)
+    expect(found, ns, node_note + _unread(found, unread))

@@ -1,0 +1,56 @@
+"""Options of the live probes, the `system_namespace` parametrization and the `live` marker."""
+
+from __future__ import annotations
+
+import pytest
+
+from vantiq_health.plugin.api import RUN_KEY
+from vantiq_health.probes.endpoints import EndpointError, parse_endpoints
+
+ENDPOINTS_KEY = pytest.StashKey[object]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("vantiq-health", "vantiq-health: checks of a Vantiq installation")
+    group.addoption(
+        "--endpoint",
+        action="append",
+        dest="vh_endpoint",
+        metavar="NAME[@NS]=HOST:PORT|URL",
+        default=[],
+        help="reach a service there (repeatable): postgres, mongodb, keycloak; e.g. mongodb@prod=10.0.0.5:27017",
+    )
+    group.addoption(
+        "--no-live",
+        action="store_true",
+        dest="vh_no_live",
+        default=False,
+        help="run only the checks that need no service connection (no database or HTTP probes)",
+    )
+    group.addoption(
+        "--probe-timeout",
+        dest="vh_probe_timeout",
+        metavar="SECONDS",
+        type=float,
+        default=5.0,
+        help="bound of every probe's connect and query (default 5); a dead target costs it once",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "live: a check that connects to a service (off with --no-live)")
+    try:
+        config.stash[ENDPOINTS_KEY] = parse_endpoints(config.getoption("vh_endpoint") or [])
+    except EndpointError as exc:
+        raise pytest.UsageError(f"vantiq-health: {exc}") from None
+    timeout = config.getoption("vh_probe_timeout")
+    if timeout is not None and timeout <= 0:
+        raise pytest.UsageError("vantiq-health: --probe-timeout must be more than 0 seconds")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run = metafunc.config.stash.get(RUN_KEY, None)
+    if run is None or "system_namespace" not in metafunc.fixturenames:
+        return
+    ns = [run.system_namespace]
+    metafunc.parametrize("system_namespace", ns, ids=ns, indirect=True, scope="session")
