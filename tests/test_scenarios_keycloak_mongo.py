@@ -10,7 +10,7 @@ from tests.scenarios.installation import baseline
 from tests.scenarios.kubectl import write_cluster_info_dump, write_get_output
 
 OURS = ("KC", "MG")
-STATIC = {"KC001", "KC003", "KC006"}
+STATIC = {"KC001", "KC003", "KC006", "MG003", "MG004"}
 
 
 def _ours(keys: set[tuple[str, str | None]]) -> set[tuple[str, str | None]]:
@@ -37,9 +37,25 @@ def _assert_verdicts(run: SuiteRun, variant: Variant) -> None:
 def test_baseline_passes_the_static_kc_and_mg_checks(pytester: pytest.Pytester) -> None:
     run = run_live(pytester, baseline(), "--no-live")
     ours = {key: outcome for key, outcome in run.outcomes().items() if key[0] in STATIC}
-    assert set(ours) == {("KC001", "shared"), ("KC003", "shared"), ("KC006", "prod")}
+    assert set(ours) == {
+        ("KC001", "shared"),
+        ("KC003", "shared"),
+        ("KC006", "prod"),
+        ("MG003", "prod"),
+        ("MG004", "prod"),
+    }
     assert set(ours.values()) == {"passed"}, run.output()
     assert "3 keycloak pod(s) running" in run.message("KC001", "shared")
+    assert "successfulJobsHistoryLimit 3 (keeps 3" in run.message("MG003", "prod")
+    assert "kubectl create job userdbrestore --from=cronjob/userdbrestore -n prod" not in run.message(
+        "MG004", "prod"
+    )
+
+
+def test_backup_credentials_are_judged_without_showing_them(pytester: pytest.Pytester) -> None:
+    variant = next(v for v in VARIANTS if v.name == "mg003-azure-key-not-exported")
+    run = run_live(pytester, build(variant), "--no-live")
+    assert "vantiqbackup" not in run.output() + run.message("MG003", "prod")
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)

@@ -22,6 +22,7 @@ DEFAULT_NAMES: dict[str, str] = {
     "mongobackup": "mongobackup",
     "mongorestore": "mongorestore",
     "userdbrestore": "userdbrestore",
+    "userdb": "userdb",  # MG004: the userdb StatefulSet, when the installation uses one
     "keycloak_secret": "keycloak",
     "license_secret": "vantiq-license",
     "ssl_secret": "vantiq-ssl-cert",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.scenarios.installation import Scenario, baseline
-from tests.scenarios.objects import Obj
+from tests.scenarios.objects import Obj, b64, meta, owner_ref, workload
 
 Verdicts = dict[tuple[str, str | None], tuple[str, ...]]
 
@@ -108,6 +108,58 @@ def _sorted_nodes(sc: Scenario) -> list[Obj]:
     return sorted((o for o in sc.objects if o["kind"] == "Node"), key=lambda o: o["metadata"]["name"])
 
 
+# -- MG ------------------------------------------------------------------------------------------------
+def _job(sc: Scenario, job_name: str, hours_ago: float, *, failed: bool) -> Obj:
+    done = sc.clock.ago(hours=hours_ago)
+    condition = (
+        {
+            "type": "Failed",
+            "status": "True",
+            "reason": "BackoffLimitExceeded",
+            "message": "Job has reached the specified backoff limit",
+        }
+        if failed
+        else {"type": "Complete", "status": "True"}
+    )
+    status: Obj = {"startTime": sc.clock.ago(hours=hours_ago + 0.1), "conditions": [condition]}
+    status.update({"failed": 7} if failed else {"succeeded": 1, "completionTime": done})
+    md = meta(job_name, "prod", sc.clock, age_days=hours_ago / 24)
+    md["ownerReferences"] = [owner_ref("CronJob", "mongobackup", "batch/v1")]
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": md, "spec": {}, "status": status}
+
+
+def _mg003_suspended(sc: Scenario) -> None:
+    sc.find("CronJob", "prod", "mongobackup")["spec"]["suspend"] = True
+
+
+def _mg003_stale_and_failing(sc: Scenario) -> None:
+    cj = sc.find("CronJob", "prod", "mongobackup")
+    cj["status"] = {"lastScheduleTime": sc.clock.ago(hours=6), "lastSuccessfulTime": sc.clock.ago(hours=54)}
+    sc.add(
+        _job(sc, "mongobackup-28887120", 54, failed=False),
+        _job(sc, "mongobackup-28888560", 30, failed=True),
+        _job(sc, "mongobackup-28890000", 6, failed=True),
+    )
+
+
+def _mg003_azure_key_missing(sc: Scenario) -> None:
+    creds = sc.find("Secret", "prod", "dbbackup-creds")
+    creds["data"]["credentials"] = b64("export AZURE_STORAGE_ACCOUNT=vantiqbackup\nAZURE_STORAGE_KEY=\n")
+
+
+def _mg003_no_cronjob(sc: Scenario) -> None:
+    sc.remove("CronJob", "prod", "mongobackup")
+
+
+def _mg004_no_mongorestore(sc: Scenario) -> None:
+    sc.remove("CronJob", "prod", "mongorestore")
+
+
+def _mg004_userdb_without_restore(sc: Scenario) -> None:
+    sc.remove("CronJob", "prod", "userdbrestore")
+    sc.add(workload("StatefulSet", "userdb", "prod", sc.clock, replicas=0, labels={"app": "userdb"}))
+
+
 VARIANTS = [
     Variant(
         "kc001-wrong-password",
@@ -149,5 +201,57 @@ VARIANTS = [
                 "InternalIP 52.140.0.4 (PUBLIC)",
             )
         },
+    ),
+    Variant(
+        "mg003-suspended",
+        _mg003_suspended,
+        warns={
+            ("MG003", "prod"): (
+                "CronJob mongobackup is suspended",
+                "kubectl patch cronjob mongobackup -n prod",
+            )
+        },
+    ),
+    Variant(
+        "mg003-stale-and-failing",
+        _mg003_stale_and_failing,
+        warns={
+            ("MG003", "prod"): (
+                "the last successful backup of mongobackup is 2d6h ago, more than its schedule '@daily' allows (26.4 h)",
+                "backup Job(s) failed since the last success: mongobackup-28888560, mongobackup-28890000",
+                "BackoffLimitExceeded",
+                "successfulJobsHistoryLimit 3",
+            )
+        },
+    ),
+    Variant(
+        "mg003-azure-key-not-exported",
+        _mg003_azure_key_missing,
+        warns={
+            ("MG003", "prod"): (
+                "must export AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY",
+                "AZURE_STORAGE_KEY not exported",
+            )
+        },
+    ),
+    Variant(
+        "mg003-credentials-without-cronjob",
+        _mg003_no_cronjob,
+        warns={("MG003", "prod"): ("Secret dbbackup-creds) exist but there is no mongobackup CronJob",)},
+    ),
+    Variant(
+        "mg004-no-mongorestore",
+        _mg004_no_mongorestore,
+        warns={
+            ("MG004", "prod"): (
+                "no CronJob mongorestore",
+                "kubectl create job mongorestore --from=cronjob/mongorestore",
+            )
+        },
+    ),
+    Variant(
+        "mg004-userdb-without-restore",
+        _mg004_userdb_without_restore,
+        warns={("MG004", "prod"): ("no CronJob userdbrestore",)},
     ),
 ]
