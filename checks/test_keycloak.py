@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from vantiq_health.analysis import keycloak
+import pytest
+
+from vantiq_health.analysis import keycloak, keycloak_db
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.plugin import check, expect
-from vantiq_health.probes.credentials import env_of
 from vantiq_health.view import Unavailable
 
 
@@ -18,21 +19,6 @@ def _log_reader(cluster, settings, namespace):
     return read
 
 
-def _database(cluster, settings, namespace, pods, *, values):
-    """Keycloak's database settings from a keycloak pod, or the StatefulSet's template without pods."""
-    wanted = settings.name(namespace, "keycloak")
-    specs = [(name(p), p.get("spec") or {}) for p in pods]
-    if not specs:
-        sts = cluster.get("statefulsets", namespace, wanted) or {}
-        template = ((sts.get("spec") or {}).get("template") or {}).get("spec")
-        specs = [(f"statefulset {wanted}", template)] if template else []
-    for label, spec in specs:
-        container = keycloak.keycloak_container({"spec": spec}, wanted)
-        if container is not None:
-            return keycloak.database_settings(env_of(cluster, namespace, container, values=values), label)
-    return None
-
-
 def _unread(found, unread):
     if unread and not found:
         raise Unavailable("logs not read: " + "; ".join(unread))
@@ -43,7 +29,7 @@ def _unread(found, unread):
 def test_keycloak_runs_and_its_logs_show_no_database_error(cluster, settings, system_namespace):
     ns = system_namespace
     pods = keycloak.keycloak_pods(cluster.objects("pods", ns), settings.name(ns, "keycloak"))
-    db = _database(cluster, settings, ns, pods, values=False)
+    db = keycloak.database_of(cluster, settings, ns, pods, values=False)
     container = settings.name(ns, "keycloak")
     found, unread = keycloak.keycloak_failures(pods, container, _log_reader(cluster, settings, ns), db, ns)
     facts = [f"{len(pods)} keycloak pod(s) running, logs free of database errors"] if not found else []
@@ -54,7 +40,7 @@ def test_keycloak_runs_and_its_logs_show_no_database_error(cluster, settings, sy
 def test_azure_database_user_has_the_server_suffix(cluster, settings, system_namespace):
     ns = system_namespace
     pods = keycloak.keycloak_pods(cluster.objects("pods", ns), settings.name(ns, "keycloak"))
-    db = _database(cluster, settings, ns, pods, values=True)
+    db = keycloak.database_of(cluster, settings, ns, pods, values=True)
     if db is None:
         raise Unavailable(f"no keycloak pod or StatefulSet in {ns} to read DB_ADDR/DB_USER from")
     for value in (db.addr, db.user):
@@ -78,3 +64,27 @@ def test_keycloak_init_is_not_refused_with_https_required(cluster, settings, ins
         node_note = []
     found, unread = keycloak.https_required(pods, init, _log_reader(cluster, settings, ns), nodes, ns)
     expect(found, ns, node_note + _unread(found, unread))
+
+
+@check("KC002")
+@pytest.mark.live
+def test_keycloak_database_credentials_log_in(probes, system_namespace):
+    found = probes.postgres(system_namespace)
+    expect(
+        keycloak_db.login_findings(found.db, found.result, system_namespace),
+        system_namespace,
+        keycloak_db.login_facts(found.db, found.result),
+    )
+
+
+@check("KC004")
+@pytest.mark.live
+def test_keycloak_connection_pool_and_keepalives(probes, settings, system_namespace):
+    result = probes.postgres(system_namespace).result
+    keycloak_db.require_login(result)
+    found, facts = keycloak_db.pool_findings(
+        result,
+        int(settings.threshold("keycloak_pool_max")),
+        int(settings.threshold("middlebox_idle_seconds")),
+    )
+    expect(found, system_namespace, facts)

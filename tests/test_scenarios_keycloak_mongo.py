@@ -35,7 +35,7 @@ def _assert_verdicts(run: SuiteRun, variant: Variant) -> None:
 
 
 def test_baseline_passes_the_static_kc_and_mg_checks(pytester: pytest.Pytester) -> None:
-    run = run_live(pytester, baseline(), "--no-live")
+    run = run_live(pytester, baseline())
     ours = {key: outcome for key, outcome in run.outcomes().items() if key[0] in STATIC}
     assert set(ours) == {
         ("KC001", "shared"),
@@ -54,13 +54,13 @@ def test_baseline_passes_the_static_kc_and_mg_checks(pytester: pytest.Pytester) 
 
 def test_backup_credentials_are_judged_without_showing_them(pytester: pytest.Pytester) -> None:
     variant = next(v for v in VARIANTS if v.name == "mg003-azure-key-not-exported")
-    run = run_live(pytester, build(variant), "--no-live")
+    run = run_live(pytester, build(variant))
     assert "vantiqbackup" not in run.output() + run.message("MG003", "prod")
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_variant_live(pytester: pytest.Pytester, variant: Variant) -> None:
-    _assert_verdicts(run_live(pytester, build(variant), "--no-live", *variant.args), variant)
+    _assert_verdicts(run_live(pytester, build(variant), *variant.args), variant)
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)

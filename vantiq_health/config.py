@@ -46,6 +46,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "log_tail_lines": 200,  # lines read per container log
     "cert_expiry_days": 30,  # VQ001
     "license_expiry_days": 30,  # VQ002
+    "keycloak_pool_max": 20,  # KC004: Keycloak's connection pool maximum (WildFly default)
+    "middlebox_idle_seconds": 240,  # KC004: idle timeout of the path to PostgreSQL (Azure LB: 4 min)
 }
 
 DEFAULT_EXPECT: dict[str, Any] = {

@@ -11,10 +11,11 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, container_statuses, name, owner
 from vantiq_health.findings import Finding, finding
-from vantiq_health.probes.credentials import EnvValue, lookup
+from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 
 AZURE_SUFFIX = ".postgres.database.azure.com"
 DEFAULTS = {"DB_ADDR": "postgres", "DB_PORT": "5432", "DB_DATABASE": "keycloak", "DB_USER": "keycloak"}
@@ -115,6 +116,23 @@ def database_settings(env: dict[str, EnvValue], pod: str) -> KeycloakDb:
         values["JDBC_PARAMS"],
         pod,
     )
+
+
+def database_of(
+    cluster: Any, config: Any, namespace: str, pods: list[Obj], *, values: bool
+) -> KeycloakDb | None:
+    """Keycloak's database settings from a keycloak pod, or the StatefulSet's template without pods."""
+    wanted = config.name(namespace, "keycloak")
+    specs = [(name(p), p.get("spec") or {}) for p in pods]
+    if not specs:
+        sts = cluster.get("statefulsets", namespace, wanted) or {}
+        template = ((sts.get("spec") or {}).get("template") or {}).get("spec")
+        specs = [(f"statefulset {wanted}", template)] if template else []
+    for label, spec in specs:
+        container = keycloak_container({"spec": spec}, wanted)
+        if container is not None:
+            return database_settings(env_of(cluster, namespace, container, values=values), label)
+    return None
 
 
 # -- KC001 ------------------------------------------------------------------------------------------

@@ -1,30 +1,56 @@
-"""The session's probes: each target resolved and tried once, whatever the number of checks asking."""
+"""The session's probes: each target reached and tried once, whatever the number of checks asking.
+
+A failed target is remembered like a successful one, so a dead database costs its
+timeout once per session; a reason to skip (no live probes, not reachable from
+this vantage) is remembered as `Unavailable` and every check that asks skips with it.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from vantiq_health.probes.endpoints import Endpoints
+from vantiq_health.analysis import keycloak
+from vantiq_health.probes import endpoints as ep
+from vantiq_health.probes import postgres
+from vantiq_health.probes.result import ProbeResult
 from vantiq_health.session import Run
+from vantiq_health.view.base import Unavailable
+
+
+@dataclass(frozen=True)
+class Reach:
+    host: str
+    port: int
+    vantage: str
+
+
+@dataclass(frozen=True)
+class PostgresProbe:
+    """KC002/KC004: Keycloak's database settings and what the probe found with them."""
+
+    db: keycloak.KeycloakDb
+    result: ProbeResult
 
 
 class Probes:
-    def __init__(self, run: Run, endpoints: Endpoints, *, live: bool, timeout: float) -> None:
+    def __init__(self, run: Run, endpoints: ep.Endpoints, *, live: bool, timeout: float) -> None:
         self.run, self.endpoints, self.live, self.timeout = run, endpoints, live, timeout
         self._lock = threading.Lock()
-        self._results: dict[Any, Any] = {}
+        self._key_locks: dict[Any, threading.Lock] = {}
+        self._done: dict[Any, tuple[bool, Any]] = {}
         self._closers: list[Callable[[], None]] = []
 
     @classmethod
     def from_pytest(cls, config: pytest.Config, run: Run) -> Probes:
         from vantiq_health.plugin.probes import ENDPOINTS_KEY
 
-        endpoints = config.stash.get(ENDPOINTS_KEY, Endpoints())
-        assert isinstance(endpoints, Endpoints)
+        endpoints = config.stash.get(ENDPOINTS_KEY, ep.Endpoints())
+        assert isinstance(endpoints, ep.Endpoints)
         return cls(
             run,
             endpoints,
@@ -35,3 +61,83 @@ class Probes:
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
+
+    def results(self) -> list[ProbeResult]:
+        """Every probe this session ran (for reports and --save-snapshot)."""
+        with self._lock:
+            found = [v for ok, v in self._done.values() if ok]
+        return [getattr(v, "result", v) for v in found if isinstance(getattr(v, "result", v), ProbeResult)]
+
+    # -- once per target -------------------------------------------------------------------------
+    def _once(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._done:
+                try:
+                    self._done[key] = (True, make())
+                except Unavailable as exc:
+                    self._done[key] = (False, str(exc))
+            ok, value = self._done[key]
+        if not ok:
+            raise Unavailable(value)
+        return value
+
+    def _require_live(self) -> None:
+        if not self.live:
+            raise Unavailable("live probes are off (--no-live)")
+        if self.run.view.mode == "snapshot":
+            raise Unavailable(
+                "a snapshot holds no live service: live checks skip (run against the cluster for them)"
+            )
+
+    def reach(self, service: str, namespace: str, host: str, port: int) -> Reach:
+        """Where to connect for a service, and the vantage that decides what a network failure means."""
+        explicit = self.endpoints.find(service, namespace)
+        if explicit is not None:
+            return Reach(explicit.host, explicit.port, ep.EXPLICIT)
+        if ep.in_cluster():
+            return Reach(host, port, ep.POD_NETWORK)
+        svc = ep.service_name(host, namespace)
+        if svc is not None and self.run.view.get("services", namespace, svc) is not None:
+            raise Unavailable(
+                f"{host}:{port} is the Service {svc} inside the cluster: from a workstation it needs a "
+                f"port-forward, which this run does not open; run in the cluster or pass "
+                f"--endpoint {service}@{namespace}=HOST:PORT"
+            )
+        return Reach(host, port, ep.WORKSTATION)
+
+    def _judged(self, result: ProbeResult) -> ProbeResult:
+        """A network failure seen from a workstation to an outside host is no finding: skip."""
+        if result.network_failure and result.vantage not in ep.JUDGES_NETWORK:
+            raise Unavailable(f"{result.target}: {ep.NOT_REACHABLE} ({result.error})")
+        return result
+
+    # -- services --------------------------------------------------------------------------------
+    def postgres(self, namespace: str) -> PostgresProbe:
+        """Keycloak's database, logged into with the credentials the keycloak pods get."""
+        return self._once(("postgres", namespace), lambda: self._postgres(namespace))
+
+    def _postgres(self, namespace: str) -> PostgresProbe:
+        self._require_live()
+        view, config = self.run.view, self.run.config
+        pods = keycloak.keycloak_pods(view.objects("pods", namespace), config.name(namespace, "keycloak"))
+        db = keycloak.database_of(view, config, namespace, pods, values=True)
+        if db is None:
+            raise Unavailable(
+                f"no keycloak pod or StatefulSet in {namespace} to take the database settings from"
+            )
+        for value in (db.addr, db.user, db.database, db.password):
+            if not value.known:
+                raise Unavailable(f"{value.name} not known: {value.missing}")
+        host, port = db.host_port
+        where = self.reach("postgres", namespace, host, port)
+        login = postgres.Login(
+            where.host,
+            where.port,
+            db.database.text or "",
+            db.user.text or "",
+            db.password.text or "",
+            db.sslmode,
+        )
+        return PostgresProbe(db, self._judged(postgres.probe(login, self.timeout, where.vantage)))
