@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from vantiq_health.analysis import mongodb
 from vantiq_health.analysis.k8s import name
 from vantiq_health.plugin import check, expect
@@ -66,3 +68,23 @@ def test_mongodb_restore_cronjobs_exist(cluster, settings, installation_namespac
     replicas = int((vantiq.get("spec") or {}).get("replicas") or 3)
     found, facts = mongodb.restore_findings(cronjobs, userdb_used, names, ns, replicas)
     expect(found, ns, facts)
+
+
+@check("MG001")
+@pytest.mark.live
+def test_mongodb_replica_set_has_quorum(probes, installation_namespace):
+    found, facts = mongodb.quorum_findings(probes.mongodb(installation_namespace).result)
+    expect(found, installation_namespace, facts)
+
+
+@check("MG002")
+@pytest.mark.live
+def test_mongodb_credentials_of_vantiq_log_in(probes, installation_namespace):
+    probe = probes.mongodb(installation_namespace)
+    result = probe.result
+    facts = [f"logged in as {probe.user.text} to {result.target} from {result.vantage}"] if result.ok else []
+    expect(
+        mongodb.login_findings(result, probe.user, probe.password, installation_namespace),
+        installation_namespace,
+        facts,
+    )

@@ -23,6 +23,9 @@ DEFAULT_NAMES: dict[str, str] = {
     "mongorestore": "mongorestore",
     "userdbrestore": "userdbrestore",
     "userdb": "userdb",  # MG004: the userdb StatefulSet, when the installation uses one
+    "mongo_user_env": "MONGO_USER",  # MG001/MG002: the vantiq container's MongoDB login ...
+    "mongo_password_env": "MONGO_PASSWORD",
+    "mongo_auth_db": "admin",  # ... and the database it authenticates against
     "keycloak_secret": "keycloak",
     "license_secret": "vantiq-license",
     "ssl_secret": "vantiq-ssl-cert",

@@ -11,11 +11,15 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from croniter import croniter
 
 from vantiq_health.analysis.k8s import Obj, ago, name, parse_time
 from vantiq_health.findings import Finding, finding
+from vantiq_health.probes.credentials import EnvValue
+from vantiq_health.probes.result import ProbeResult
+from vantiq_health.view.base import Unavailable
 
 AZURE_EXPORTS = ("AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY")
 _EXPORT = re.compile(r"^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
@@ -235,3 +239,67 @@ def restore_findings(
     steps += [f"kubectl create job {cj} --from=cronjob/{cj} -n {ns}" for cj in wanted if cj in have]
     steps.append(f"kubectl scale sts -n {ns} {vantiq} --replicas={replicas}")
     return found, ["restore path: " + " ; ".join(steps)]
+
+
+# -- MG001/MG002 (live) -----------------------------------------------------------------------------
+def _member_line(m: dict[str, Any]) -> str:
+    return f"{m.get('name')}: {m.get('stateStr')} (health {m.get('health')})"
+
+
+def quorum_findings(result: ProbeResult) -> tuple[list[Finding], list[str]]:
+    """MG001: a majority of members healthy and exactly one PRIMARY, as the member reached sees it."""
+    if not result.ok:
+        raise Unavailable(f"no session on {result.target}: {result.error_class} ({result.error}) — see MG002")
+    if "members" not in result.data:
+        code, error = result.data.get("status_code"), result.data.get("status_error", "")
+        if code == 13:
+            raise Unavailable(
+                f"replSetGetStatus not authorized for this user (needs clusterMonitor): {error}"
+            )
+        return [finding("MG001", f"replSetGetStatus fails on {result.target}: {error}")], []
+    members = result.data["members"]
+    lines = [_member_line(m) for m in members]
+    healthy = [m for m in members if m.get("health") == 1 and m.get("stateStr") in ("PRIMARY", "SECONDARY")]
+    primaries = [m for m in members if m.get("stateStr") == "PRIMARY"]
+    facts = [f"replica set {result.data.get('set')} seen from {result.target} ({result.vantage}):", *lines]
+    if len(healthy) > len(members) // 2 and len(primaries) == 1:
+        return [], facts
+    why = "no PRIMARY" if not primaries else f"{len(primaries)} PRIMARY members"
+    return [
+        finding(
+            "MG001",
+            f"replica set {result.data.get('set')} has no quorum: {len(healthy)} of {len(members)} members "
+            f"healthy, {why} — writes time out and Vantiq becomes NotReady (503)",
+            lines,
+            [
+                "kubectl get pods -l app=mongodb -o wide   # bring the failed members back",
+                "kubectl describe pod mongodb-N; kubectl logs mongodb-N -c mongodb",
+            ],
+        )
+    ], facts
+
+
+def login_findings(result: ProbeResult, user: EnvValue, password: EnvValue, ns: str) -> list[Finding]:
+    """MG002: the MongoDB credentials Vantiq is given log in (`ping`)."""
+    if result.ok:
+        return []
+    source = f"Secret {password.secret[0]}, key {password.secret[1]}" if password.secret else password.source
+    fix = []
+    if password.secret:
+        fix.append(
+            f"kubectl get secret -n {ns} {password.secret[0]} -o jsonpath='{{.data.{password.secret[1]}}}' "
+            "| base64 -d | wc -c   # its length; compare the value privately"
+        )
+    fix.append(f"kubectl rollout restart sts/vantiq -n {ns}   # after correcting the Secret")
+    what = {
+        "auth-failed": f"MongoDB refuses the login of user {user.text}",
+        "not-authorized": f"user {user.text} logs in but may not run ping",
+    }.get(result.error_class, f"the MongoDB login fails at {result.failed_at}: {result.error_class}")
+    return [
+        finding(
+            "MG002",
+            f"{what}; {password.name} comes from {source}",
+            [result.describe(), f"server said: {result.error}"],
+            fix,
+        )
+    ]

@@ -16,7 +16,8 @@ import pytest
 
 from vantiq_health.analysis import keycloak
 from vantiq_health.probes import endpoints as ep
-from vantiq_health.probes import postgres
+from vantiq_health.probes import mongodb, postgres
+from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 from vantiq_health.probes.result import ProbeResult
 from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
@@ -27,6 +28,15 @@ class Reach:
     host: str
     port: int
     vantage: str
+
+
+@dataclass(frozen=True)
+class MongoProbe:
+    """MG001/MG002: the login Vantiq is given (sources only) and what the probe found with it."""
+
+    user: EnvValue
+    password: EnvValue
+    result: ProbeResult
 
 
 @dataclass(frozen=True)
@@ -141,3 +151,36 @@ class Probes:
             db.sslmode,
         )
         return PostgresProbe(db, self._judged(postgres.probe(login, self.timeout, where.vantage)))
+
+    def mongodb(self, namespace: str) -> MongoProbe:
+        """The installation's MongoDB, logged into with the credentials the vantiq pods get."""
+        return self._once(("mongodb", namespace), lambda: self._mongodb(namespace))
+
+    def _mongo_login(self, namespace: str) -> tuple[EnvValue, EnvValue]:
+        view, config = self.run.view, self.run.config
+        vantiq = config.name(namespace, "vantiq")
+        pods = keycloak.keycloak_pods(view.objects("pods", namespace), vantiq)
+        if not pods:
+            raise Unavailable(f"no {vantiq} pod in {namespace} to take the MongoDB login from")
+        container = keycloak.keycloak_container(pods[0], vantiq)
+        env = env_of(view, namespace, container or {}, values=True)
+        user = lookup(env, config.name(namespace, "mongo_user_env"), None)
+        password = lookup(env, config.name(namespace, "mongo_password_env"), None)
+        for value in (user, password):
+            if not value.known:
+                raise Unavailable(f"{value.name} of pod {keycloak.name(pods[0])} not known: {value.missing}")
+        return user, password
+
+    def _mongodb(self, namespace: str) -> MongoProbe:
+        self._require_live()
+        user, password = self._mongo_login(namespace)
+        service = self.run.config.name(namespace, "mongodb_service")
+        where = self.reach("mongodb", namespace, f"{service}.{namespace}.svc", 27017)
+        login = mongodb.Login(
+            where.host,
+            where.port,
+            user.text or "",
+            password.text or "",
+            self.run.config.name(namespace, "mongo_auth_db"),
+        )
+        return MongoProbe(user, password, self._judged(mongodb.probe(login, self.timeout, where.vantage)))
