@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vantiq_health.analysis import keycloak, keycloak_db
+from vantiq_health.analysis import keycloak, keycloak_db, keycloak_realm
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.plugin import check, expect
 from vantiq_health.view import Unavailable
@@ -87,4 +87,14 @@ def test_keycloak_connection_pool_and_keepalives(probes, settings, system_namesp
         int(settings.threshold("keycloak_pool_max")),
         int(settings.threshold("middlebox_idle_seconds")),
     )
+    expect(found, system_namespace, facts)
+
+
+@check("KC005")
+@pytest.mark.live
+def test_vantiq_realm_has_its_frontend_url(probes, cluster, run, system_namespace):
+    probe = probes.keycloak(system_namespace)
+    ingresses = [ing for ns in run.namespaces for ing in cluster.objects("ingresses", ns)]
+    domains = keycloak_realm.ingress_domains(ingresses)
+    found, facts = keycloak_realm.frontend_url_findings(probe.result, domains, probe.password)
     expect(found, system_namespace, facts)

@@ -58,6 +58,8 @@ DEFAULT_EXPECT: dict[str, Any] = {
     # WL004: workloads that must exist, by the role of the namespace
     "installation_workloads": ["vantiq", "mongodb"],
     "system_workloads": ["keycloak"],
+    # KC005: the Vantiq realm(s) whose Frontend URL is checked; empty: every realm except master
+    "keycloak_realms": [],
 }
 
 _TYPE_NAMES = {int: "a number", float: "a number", bool: "true or false", str: "a string", list: "a list"}

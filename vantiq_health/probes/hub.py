@@ -16,7 +16,7 @@ import pytest
 
 from vantiq_health.analysis import keycloak
 from vantiq_health.probes import endpoints as ep
-from vantiq_health.probes import mongodb, postgres
+from vantiq_health.probes import http, mongodb, postgres
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 from vantiq_health.probes.result import ProbeResult
 from vantiq_health.session import Run
@@ -35,6 +35,14 @@ class MongoProbe:
     """MG001/MG002: the login Vantiq is given (sources only) and what the probe found with it."""
 
     user: EnvValue
+    password: EnvValue
+    result: ProbeResult
+
+
+@dataclass(frozen=True)
+class KeycloakProbe:
+    """KC005: the admin password's source and what the admin API answered."""
+
     password: EnvValue
     result: ProbeResult
 
@@ -184,3 +192,38 @@ class Probes:
             self.run.config.name(namespace, "mongo_auth_db"),
         )
         return MongoProbe(user, password, self._judged(mongodb.probe(login, self.timeout, where.vantage)))
+
+    def keycloak(self, namespace: str) -> KeycloakProbe:
+        """Keycloak's admin API with the admin login the keycloak pods get (KEYCLOAK_USER/_PASSWORD)."""
+        return self._once(("keycloak", namespace), lambda: self._keycloak(namespace))
+
+    def _keycloak_url(self, namespace: str) -> tuple[str, str]:
+        explicit = self.endpoints.find("keycloak", namespace)
+        if explicit is not None and explicit.url:
+            return explicit.url, ep.EXPLICIT
+        name = self.run.config.name(namespace, "keycloak")
+        service = self.run.view.get("services", namespace, name) or {}
+        ports = (service.get("spec") or {}).get("ports") or [{"port": 8080}]
+        where = self.reach("keycloak", namespace, f"{name}.{namespace}.svc", int(ports[0].get("port", 8080)))
+        return f"http://{where.host}:{where.port}/auth", where.vantage
+
+    def _keycloak(self, namespace: str) -> KeycloakProbe:
+        self._require_live()
+        view, config = self.run.view, self.run.config
+        pods = keycloak.keycloak_pods(view.objects("pods", namespace), config.name(namespace, "keycloak"))
+        if not pods:
+            raise Unavailable(f"no keycloak pod in {namespace} to take the admin login from")
+        container = keycloak.keycloak_container(pods[0], config.name(namespace, "keycloak")) or {}
+        env = env_of(view, namespace, container, values=True)
+        user, password = lookup(env, "KEYCLOAK_USER", "keycloak"), lookup(env, "KEYCLOAK_PASSWORD", None)
+        if not password.known:
+            raise Unavailable(
+                f"KEYCLOAK_PASSWORD of pod {keycloak.name(pods[0])} not known: {password.missing}"
+            )
+        url, vantage = self._keycloak_url(namespace)
+        realms = list(config.expect.get("keycloak_realms") or [])
+        verify = not config.expect.get("self_signed", False)
+        found = http.keycloak_realms(
+            url, user.text or "", password.text or "", realms, self.timeout, vantage, verify=verify
+        )
+        return KeycloakProbe(password, self._judged(found))
