@@ -55,6 +55,8 @@ def test_the_credentials_keycloak_is_given_log_in(pytester: pytest.Pytester, pg:
     assert f"logged in as {ROLE} to {pg.host}:{pg.port}/keycloak from explicit --endpoint" in message
     assert "resolve → tcp → tls → auth → query" in message
     assert "tcp_keepalives_idle=120" in run.message("KC004", "shared")
+    assert f"endpoints: postgres={pg.host}:{pg.port}" in run.output()  # the header
+    assert f"postgres {pg.host}:{pg.port} from explicit --endpoint: reached resolve" in run.output()  # summary
 
 
 def test_a_wrong_password_names_the_secret_and_never_shows(pytester: pytest.Pytester, pg: PgServer) -> None:
@@ -155,6 +157,7 @@ def test_no_live_and_snapshots_skip_saying_so(pytester: pytest.Pytester) -> None
     run = run_live(pytester, baseline(), "-k", "keycloak")
     assert _outcomes(run) == {"KC002": "skipped", "KC004": "skipped"}
     assert "live probes are off (--no-live)" in run.message("KC002", "shared")
+    assert "live probes: off (--no-live)" in run.output()
     snap = run_snapshot(pytester, write_get_output(baseline(), pytester.path / "snap"), "-k", "keycloak")
     assert _outcomes(snap) == {"KC002": "skipped", "KC004": "skipped"}
     assert "a snapshot holds no live service" in snap.message("KC002", "shared")

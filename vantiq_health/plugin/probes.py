@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from vantiq_health.plugin.api import RUN_KEY
-from vantiq_health.probes.endpoints import EndpointError, parse_endpoints
+from vantiq_health.probes.endpoints import EndpointError, Endpoints, in_cluster, parse_endpoints
 
 ENDPOINTS_KEY = pytest.StashKey[object]()
+HUB_KEY = pytest.StashKey[object]()  # the session's Probes, set by the `probes` fixture
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,3 +55,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     ns = [run.system_namespace]
     metafunc.parametrize("system_namespace", ns, ids=ns, indirect=True, scope="session")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        return None
+    if config.getoption("vh_no_live"):
+        return ["live probes: off (--no-live): checks that connect to a service skip"]
+    if run.view.mode == "snapshot":
+        return ["live probes: none on a snapshot: checks that connect to a service skip"]
+    how = (
+        "in-cluster, Service DNS names"
+        if in_cluster()
+        else "from this workstation: Services inside the cluster need --endpoint"
+    )
+    lines = [f"live probes: on ({how}); --probe-timeout {config.getoption('vh_probe_timeout'):g} s"]
+    endpoints = config.stash.get(ENDPOINTS_KEY, None)
+    if isinstance(endpoints, Endpoints) and endpoints.items:
+        lines.append(f"endpoints: {endpoints.describe()}")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    hub = terminalreporter.config.stash.get(HUB_KEY, None)
+    results = hub.results() if hub is not None else []  # type: ignore[attr-defined]
+    if results:
+        terminalreporter.section("vantiq-health live probes")
+        for result in results:
+            terminalreporter.line(result.describe())
