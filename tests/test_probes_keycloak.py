@@ -7,6 +7,7 @@ password of its `keycloak-db` Secret; the test server has that role.
 from __future__ import annotations
 
 import contextlib
+import copy
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.harness import SuiteRun, run_live, run_snapshot
+from tests.harness import SuiteRun, run_live, run_snapshot, run_suite
+from tests.probes.portforward import ForwardingCluster
 from tests.probes.postgres import PgServer, blackholed_port, pg_server
 from tests.scenarios.installation import Scenario, baseline
 from tests.scenarios.kubectl import write_get_output
@@ -56,7 +58,9 @@ def test_the_credentials_keycloak_is_given_log_in(pytester: pytest.Pytester, pg:
     assert "resolve → tcp → tls → auth → query" in message
     assert "tcp_keepalives_idle=120" in run.message("KC004", "shared")
     assert f"endpoints: postgres={pg.host}:{pg.port}" in run.output()  # the header
-    assert f"postgres {pg.host}:{pg.port} from explicit --endpoint: reached resolve" in run.output()  # summary
+    assert (
+        f"postgres {pg.host}:{pg.port} from explicit --endpoint: reached resolve" in run.output()
+    )  # summary
 
 
 def test_a_wrong_password_names_the_secret_and_never_shows(pytester: pytest.Pytester, pg: PgServer) -> None:
@@ -142,17 +146,6 @@ def test_in_the_cluster_a_refused_connection_is_a_finding(
     assert "from pod network (in-cluster)" in run.message("KC002", "shared")
 
 
-def test_an_in_cluster_service_from_a_workstation_needs_a_port_forward(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    sc = baseline()
-    _set_keycloak_env(sc, "DB_ADDR", "keycloak")  # a Service of the scenario: no DNS query is made
-    run = _run(pytester, sc)
-    assert _outcomes(run)["KC002"] == "skipped"
-    assert "--endpoint postgres@shared=HOST:PORT" in run.message("KC002", "shared")
-
-
 def test_no_live_and_snapshots_skip_saying_so(pytester: pytest.Pytester) -> None:
     run = run_live(pytester, baseline(), "-k", "keycloak")
     assert _outcomes(run) == {"KC002": "skipped", "KC004": "skipped"}
@@ -187,3 +180,53 @@ def test_a_crowded_pool_and_late_keepalives_warn(
     message = run.message("KC004", "shared")
     assert "21 connections of the keycloak user from 127.0.0.1: more than the pool's maximum (20)" in message
     assert "first keepalive after 7200 s" in message
+
+
+def _in_cluster_database(sc: Scenario) -> None:
+    """Keycloak's database as a Service inside the cluster, with one ready pod behind it."""
+    _set_keycloak_env(sc, "DB_ADDR", "keycloak-postgresql")
+    template = sc.find("Pod", "shared", "keycloak-0")
+    pod = copy.deepcopy(template)
+    pod["metadata"].update(name="keycloak-postgresql-0", labels={"app": "keycloak-postgresql"})
+    pod["metadata"].pop("ownerReferences", None)
+    service = copy.deepcopy(sc.find("Service", "shared", "keycloak"))
+    service["metadata"]["name"] = "keycloak-postgresql"
+    service["spec"].update(
+        selector={"app": "keycloak-postgresql"},
+        ports=[{"name": "pg", "port": 5432, "targetPort": 5432, "protocol": "TCP"}],
+    )
+    sc.add(pod, service)
+
+
+def _run_forwarding(pytester: pytest.Pytester, sc: Scenario, fake: ForwardingCluster) -> SuiteRun:
+    with fake:
+        kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
+        return run_suite(pytester, "--kubeconfig", str(kubeconfig), "--namespace=prod", "-k", "keycloak")
+
+
+def test_a_port_forward_carries_the_database_login(
+    pytester: pytest.Pytester, pg: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    sc = baseline()
+    _in_cluster_database(sc)
+    fake = ForwardingCluster(
+        sc.objects, {("shared", "keycloak-postgresql-0"): (pg.host, pg.port)}, logs=sc.logs
+    )
+    run = _run_forwarding(pytester, sc, fake)
+    assert _outcomes(run) == {"KC002": "passed", "KC004": "passed"}, run.output()
+    assert "from port-forward to the service's pod" in run.message("KC002", "shared")
+    assert fake.streams_opened >= 2  # the permission check, the TCP step, the login
+    assert fake.streams_closed == fake.streams_opened  # every stream closed by the end of the run
+
+
+def test_without_the_portforward_permission_live_checks_skip_naming_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    sc = baseline()
+    _in_cluster_database(sc)
+    fake = ForwardingCluster(sc.objects, {}, logs=sc.logs, allow_portforward=False)
+    run = _run_forwarding(pytester, sc, fake)
+    assert _outcomes(run) == {"KC002": "skipped", "KC004": "skipped"}, run.output()
+    assert "needs: create pods/portforward in shared" in run.message("KC002", "shared")

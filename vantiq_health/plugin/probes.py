@@ -68,7 +68,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     how = (
         "in-cluster, Service DNS names"
         if in_cluster()
-        else "from this workstation: Services inside the cluster need --endpoint"
+        else "from this workstation: port-forward to the pods of in-cluster Services"
     )
     lines = [f"live probes: on ({how}); --probe-timeout {config.getoption('vh_probe_timeout'):g} s"]
     endpoints = config.stash.get(ENDPOINTS_KEY, None)

@@ -3,7 +3,7 @@
 Three ways to reach a service, decided once per target:
 - explicit: `--endpoint NAME[@NS]=HOST:PORT|URL` (a VPN, a managed database, the tests);
 - in-cluster: the suite runs in a pod (KUBERNETES_SERVICE_HOST), Service DNS names work;
-- from a workstation: a port-forward to a ready pod, or, for a host outside the cluster,
+- from a workstation: a port-forward to a ready pod of a Service, or, for a host outside the cluster,
   a direct connection whose resolve/TCP failures are not findings (the host may only
   accept the cluster's traffic).
 """

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from vantiq_health.analysis import keycloak
+from vantiq_health.analysis.k8s import Obj, label_selector_matches
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes import http, mongodb, postgres
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
+from vantiq_health.probes.portforward import Forward
 from vantiq_health.probes.result import ProbeResult
 from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
@@ -53,6 +55,44 @@ class PostgresProbe:
 
     db: keycloak.KeycloakDb
     result: ProbeResult
+
+
+def service_label(service: Obj) -> str:
+    return f"Service {(service.get('metadata') or {}).get('name', '')}"
+
+
+def _ready(pod: Obj) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def _backing_pod(service: Obj, pods: list[Obj], port: int) -> tuple[str | None, int]:
+    """A ready pod the Service selects, and the container port its `port` maps to."""
+    spec = service.get("spec") or {}
+    selector = spec.get("selector") or {}
+    target: Any = next(
+        (p.get("targetPort", port) for p in spec.get("ports") or [] if p.get("port") == port), port
+    )
+    chosen = sorted(
+        (
+            p
+            for p in pods
+            if selector
+            and _ready(p)
+            and label_selector_matches(
+                {"matchLabels": selector}, (p.get("metadata") or {}).get("labels") or {}
+            )
+        ),
+        key=lambda p: str((p.get("metadata") or {}).get("name", "")),
+    )
+    if not chosen:
+        return None, port
+    if isinstance(target, str):  # a named container port
+        ports = [
+            cp for c in (chosen[0].get("spec") or {}).get("containers") or [] for cp in c.get("ports") or []
+        ]
+        target = next((cp.get("containerPort") for cp in ports if cp.get("name") == target), port)
+    return str(chosen[0]["metadata"]["name"]), int(target)
 
 
 class Probes:
@@ -117,13 +157,28 @@ class Probes:
         if ep.in_cluster():
             return Reach(host, port, ep.POD_NETWORK)
         svc = ep.service_name(host, namespace)
-        if svc is not None and self.run.view.get("services", namespace, svc) is not None:
-            raise Unavailable(
-                f"{host}:{port} is the Service {svc} inside the cluster: from a workstation it needs a "
-                f"port-forward, which this run does not open; run in the cluster or pass "
-                f"--endpoint {service}@{namespace}=HOST:PORT"
-            )
+        svc_obj = self.run.view.get("services", namespace, svc) if svc is not None else None
+        if svc_obj is not None:
+            forward = self._forward(svc_obj, namespace, port, service_name=service_label(svc_obj))
+            return Reach("127.0.0.1", forward.port, ep.PORT_FORWARD)
         return Reach(host, port, ep.WORKSTATION)
+
+    def _forward(self, service: Obj, namespace: str, port: int, service_name: str) -> Forward:
+        """A port-forward to a ready pod behind the Service, opened once per target."""
+        pod, remote = _backing_pod(service, self.run.view.objects("pods", namespace), port)
+        if pod is None:
+            raise Unavailable(f"no ready pod behind {service_name} in {namespace} to port-forward to")
+        api = getattr(self.run.view, "api", None)
+        if api is None:
+            raise Unavailable("port-forward needs a live cluster connection")
+
+        def make() -> Forward:
+            forward = Forward(api, namespace, pod, remote, self.timeout)
+            self._closers.append(forward.close)
+            return forward
+
+        found: Forward = self._once(("forward", namespace, pod, remote), make)
+        return found
 
     def _judged(self, result: ProbeResult) -> ProbeResult:
         """A network failure seen from a workstation to an outside host is no finding: skip."""
