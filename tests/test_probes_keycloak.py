@@ -230,3 +230,9 @@ def test_without_the_portforward_permission_live_checks_skip_naming_it(
     run = _run_forwarding(pytester, sc, fake)
     assert _outcomes(run) == {"KC002": "skipped", "KC004": "skipped"}, run.output()
     assert "needs: create pods/portforward in shared" in run.message("KC002", "shared")
+
+
+def test_a_malformed_endpoint_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    run = run_live(pytester, baseline(), "--endpoint=postgres=db-without-port")
+    assert run.result.ret == 4
+    assert "vantiq-health: --endpoint postgres=db-without-port: expected HOST:PORT or a URL" in run.output()

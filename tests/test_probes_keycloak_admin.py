@@ -13,7 +13,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.harness import SuiteRun, run_live
+from tests.harness import SuiteRun, run_live, run_suite
+from tests.probes.portforward import ForwardingCluster
 from tests.scenarios.installation import DOMAIN, baseline
 from tests.scenarios.objects import b64
 
@@ -98,3 +99,21 @@ def test_a_refused_admin_login_names_the_secret(pytester: pytest.Pytester, https
     assert "Wr0ng-admin-canary" not in run.output()
     for path in [p for p in pytester.path.rglob("*") if p.is_file()]:
         assert b"Wr0ng-admin-canary" not in path.read_bytes(), path
+
+
+def test_the_admin_api_through_a_port_forward(
+    pytester: pytest.Pytester, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    _keycloak(httpserver, {})
+    sc = baseline()
+    fake = ForwardingCluster(
+        sc.objects, {("shared", "keycloak-0"): ("127.0.0.1", httpserver.port)}, logs=sc.logs
+    )
+    with fake:
+        kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
+        run = run_suite(pytester, "--kubeconfig", str(kubeconfig), "--namespace=prod", "-k", "frontend")
+    assert run.outcomes()[("KC005", "shared")] == "failed", run.output()
+    assert "realm vantiq has no Frontend URL" in run.message("KC005", "shared")
+    assert "port-forward to the service's pod" in run.message("KC005", "shared")
+    assert fake.streams_closed == fake.streams_opened > 0

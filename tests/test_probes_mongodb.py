@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness import SuiteRun, run_live
+from tests.harness import SuiteRun, run_live, run_suite
 from tests.probes.mongo import MongoMember, member
+from tests.probes.portforward import ForwardingCluster
 from tests.scenarios.installation import baseline
 from tests.scenarios.objects import b64
 from vantiq_health.probes import mongodb
@@ -98,3 +99,20 @@ def test_a_wrong_password_fails_mg002_and_never_shows(
     assert "AuthenticationFailed" in message
     for path in [p for p in pytester.path.rglob("*") if p.is_file()]:
         assert b"Wr0ng-mongo-canary" not in path.read_bytes(), path
+
+
+def test_a_port_forward_reaches_a_member_from_a_workstation(
+    pytester: pytest.Pytester, members: list[MongoMember], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    _states(members[0], "PRIMARY", "SECONDARY", "SECONDARY")
+    sc = baseline()
+    host, port = members[0].address.rsplit(":", 1)
+    fake = ForwardingCluster(sc.objects, {("prod", "mongodb-0"): (host, int(port))}, logs=sc.logs)
+    with fake:
+        kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
+        run = run_suite(pytester, "--kubeconfig", str(kubeconfig), "--namespace=prod", "-m", "mongodb")
+    assert run.outcomes()[("MG002", "prod")] == "passed", run.output()
+    assert run.outcomes()[("MG001", "prod")] == "passed"
+    assert "from port-forward to the service's pod" in run.message("MG002", "prod")
+    assert fake.streams_closed == fake.streams_opened > 0

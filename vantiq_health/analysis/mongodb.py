@@ -144,33 +144,8 @@ def _schedule_findings(cj: Obj, jobs: list[Obj] | None, now: datetime, ns: str) 
             )
         )
     mine = owned_jobs(jobs or [], cj_name)
-    period = schedule_period(str(spec.get("schedule", "")), now)
     last = _last_success(cj, mine)
-    created = parse_time((cj.get("metadata") or {}).get("creationTimestamp"))
-    if period is None:
-        found.append(
-            finding("MG003", f"CronJob {cj_name} has a schedule cron cannot read: {spec.get('schedule')!r}")
-        )
-    elif last is None and not (created and now - created < period * SLACK):
-        found.append(
-            finding(
-                "MG003",
-                f"CronJob {cj_name} has no successful backup on record",
-                [f"schedule {spec.get('schedule')!r}; Jobs: {', '.join(name(j) for j in mine) or 'none'}"],
-                [f"kubectl get jobs -n {ns}", f"kubectl describe cronjob {cj_name} -n {ns}"],
-            )
-        )
-    elif last is not None and now - last > period * SLACK:
-        hours = period.total_seconds() * SLACK / 3600
-        found.append(
-            finding(
-                "MG003",
-                f"the last successful backup of {cj_name} is {ago(last, now)}, more than its schedule "
-                f"{spec.get('schedule')!r} allows ({hours:.1f} h)",
-                [f"last success {last.isoformat()}"],
-                [f"kubectl get jobs -n {ns}", f"kubectl describe cronjob {cj_name} -n {ns}"],
-            )
-        )
+    found += _cadence_findings(cj, mine, last, now, ns)
     failed = [j for j in mine if _condition(j, "Failed") and (last is None or (_finished(j) or now) > last)]
     if failed:
         found.append(
@@ -182,6 +157,40 @@ def _schedule_findings(cj: Obj, jobs: list[Obj] | None, now: datetime, ns: str) 
             )
         )
     return found
+
+
+def _cadence_findings(
+    cj: Obj, mine: list[Obj], last: datetime | None, now: datetime, ns: str
+) -> list[Finding]:
+    """The last success is within the schedule's period × 1.1 (a new CronJob gets one period)."""
+    cj_name, schedule = name(cj), str((cj.get("spec") or {}).get("schedule", ""))
+    period = schedule_period(schedule, now)
+    created = parse_time((cj.get("metadata") or {}).get("creationTimestamp"))
+    look = [f"kubectl get jobs -n {ns}", f"kubectl describe cronjob {cj_name} -n {ns}"]
+    if period is None:
+        return [finding("MG003", f"CronJob {cj_name} has a schedule cron cannot read: {schedule!r}")]
+    if last is None and not (created and now - created < period * SLACK):
+        jobs = ", ".join(name(j) for j in mine) or "none"
+        return [
+            finding(
+                "MG003",
+                f"CronJob {cj_name} has no successful backup on record",
+                [f"schedule {schedule!r}; Jobs: {jobs}"],
+                look,
+            )
+        ]
+    if last is not None and now - last > period * SLACK:
+        hours = period.total_seconds() * SLACK / 3600
+        return [
+            finding(
+                "MG003",
+                f"the last successful backup of {cj_name} is {ago(last, now)}, more than its schedule "
+                f"{schedule!r} allows ({hours:.1f} h)",
+                [f"last success {last.isoformat()}"],
+                look,
+            )
+        ]
+    return []
 
 
 def _failure_text(job: Obj) -> str:

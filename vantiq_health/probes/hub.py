@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 from vantiq_health.analysis import keycloak
 from vantiq_health.analysis.k8s import Obj, label_selector_matches
 from vantiq_health.probes import endpoints as ep
@@ -102,19 +100,6 @@ class Probes:
         self._key_locks: dict[Any, threading.Lock] = {}
         self._done: dict[Any, tuple[bool, Any]] = {}
         self._closers: list[Callable[[], None]] = []
-
-    @classmethod
-    def from_pytest(cls, config: pytest.Config, run: Run) -> Probes:
-        from vantiq_health.plugin.probes import ENDPOINTS_KEY
-
-        endpoints = config.stash.get(ENDPOINTS_KEY, ep.Endpoints())
-        assert isinstance(endpoints, ep.Endpoints)
-        return cls(
-            run,
-            endpoints,
-            live=not config.getoption("vh_no_live"),
-            timeout=float(config.getoption("vh_probe_timeout")),
-        )
 
     def close(self) -> None:
         while self._closers:
