@@ -73,6 +73,7 @@ def run_suite(kubeconfig: Path, workdir: Path, extra: list[str]) -> tuple[float,
         str(workdir / "r.json"),
         "--html",
         str(workdir / "r.html"),
+        "--no-live",  # the cluster view's cost; the scenario's databases are not on this machine
         *extra,
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
