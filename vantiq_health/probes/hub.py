@@ -10,17 +10,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis import keycloak
 from vantiq_health.analysis.k8s import Obj, label_selector_matches
 from vantiq_health.probes import endpoints as ep
-from vantiq_health.probes import http, mongodb, postgres
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
-from vantiq_health.probes.portforward import Forward
 from vantiq_health.probes.result import ProbeResult
 from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
+
+if TYPE_CHECKING:  # the drivers load when a probe runs: a --no-live or snapshot run never imports them
+    from vantiq_health.probes.portforward import Forward
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ class Probes:
             raise Unavailable("port-forward needs a live cluster connection")
 
         def make() -> Forward:
+            from vantiq_health.probes.portforward import Forward
+
             forward = Forward(api, namespace, pod, remote, self.timeout)
             self._closers.append(forward.close)
             return forward
@@ -177,6 +180,8 @@ class Probes:
         return self._once(("postgres", namespace), lambda: self._postgres(namespace))
 
     def _postgres(self, namespace: str) -> PostgresProbe:
+        from vantiq_health.probes import postgres
+
         self._require_live()
         view, config = self.run.view, self.run.config
         pods = keycloak.keycloak_pods(view.objects("pods", namespace), config.name(namespace, "keycloak"))
@@ -220,6 +225,8 @@ class Probes:
         return user, password
 
     def _mongodb(self, namespace: str) -> MongoProbe:
+        from vantiq_health.probes import mongodb
+
         self._require_live()
         user, password = self._mongo_login(namespace)
         service = self.run.config.name(namespace, "mongodb_service")
@@ -248,6 +255,8 @@ class Probes:
         return f"http://{where.host}:{where.port}/auth", where.vantage
 
     def _keycloak(self, namespace: str) -> KeycloakProbe:
+        from vantiq_health.probes import http
+
         self._require_live()
         view, config = self.run.view, self.run.config
         pods = keycloak.keycloak_pods(view.objects("pods", namespace), config.name(namespace, "keycloak"))

@@ -14,8 +14,6 @@ import socket
 import threading
 from typing import Any
 
-from kubernetes.client.exceptions import ApiException
-
 from vantiq_health.view.base import Unavailable
 
 PERMISSION = "create pods/portforward"
@@ -23,6 +21,7 @@ PERMISSION = "create pods/portforward"
 
 def _open(api: Any, namespace: str, pod: str, port: int, timeout: float) -> Any:
     from kubernetes.client import CoreV1Api  # loads the typed API only for a forward
+    from kubernetes.client.exceptions import ApiException
     from kubernetes.stream import portforward
 
     try:
