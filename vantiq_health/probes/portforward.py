@@ -46,8 +46,14 @@ class Forward:
     """127.0.0.1:`port` relayed to `pod`:`remote` in `namespace`."""
 
     def __init__(self, api: Any, namespace: str, pod: str, remote: int, timeout: float) -> None:
-        self.api, self.namespace, self.pod, self.remote, self.timeout = api, namespace, pod, remote, timeout
-        _open(api, namespace, pod, remote, timeout).close()  # fails early on a missing permission
+        from kubernetes.client import ApiClient
+
+        # kubernetes.stream swaps the client's request method while it opens a stream: a client of
+        # its own, one stream opened at a time, keeps the cluster view's requests plain HTTP.
+        self.api = ApiClient(configuration=api.configuration)
+        self.namespace, self.pod, self.remote, self.timeout = namespace, pod, remote, timeout
+        self._opening = threading.Lock()
+        self._stream().close()  # fails early on a missing permission
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
@@ -56,6 +62,10 @@ class Forward:
         self._lock = threading.Lock()
         self.closed = False
         threading.Thread(target=self._accept, name=f"port-forward {pod}:{remote}", daemon=True).start()
+
+    def _stream(self) -> Any:
+        with self._opening:
+            return _open(self.api, self.namespace, self.pod, self.remote, self.timeout)
 
     def describe(self) -> str:
         return f"port-forward 127.0.0.1:{self.port} → pod {self.namespace}/{self.pod}:{self.remote}"
@@ -73,7 +83,7 @@ class Forward:
     def _relay(self, conn: socket.socket) -> None:
         stream = None
         try:
-            stream = _open(self.api, self.namespace, self.pod, self.remote, self.timeout)
+            stream = self._stream()
             _pump(conn, stream.socket(self.remote))
         except Unavailable:
             pass  # the client sees its connection closed
@@ -86,6 +96,7 @@ class Forward:
 
     def close(self) -> None:
         self.closed = True
+        self.api.close()
         with contextlib.suppress(OSError):
             self._listener.close()
         with self._lock:
