@@ -58,8 +58,14 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> SuiteRun:
 
 
 def run_live(
-    pytester: pytest.Pytester, sc: Scenario, *args: str, namespaces: tuple[str, ...] = ("prod",)
+    pytester: pytest.Pytester,
+    sc: Scenario,
+    *args: str,
+    namespaces: tuple[str, ...] = ("prod",),
+    live: bool = False,
 ) -> SuiteRun:
+    """live=False: --no-live, the scenario's databases are not on this machine (tests/test_probes_*)."""
+    args = args if live else ("--no-live", *args)
     with FakeCluster(
         sc.objects, logs=sc.logs, version=sc.version, forbidden=sc.forbidden, failing=sc.failing
     ) as fake:

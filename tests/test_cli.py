@@ -28,7 +28,7 @@ def test_comma_separated_namespaces_are_parametrized_once_each(pytester: pytest.
 def test_default_namespace_comes_from_the_context_and_the_header_says_so(pytester: pytest.Pytester) -> None:
     with FakeCluster(baseline().objects) as fake:
         kubeconfig = fake.write_kubeconfig(pytester.path / "kc", namespace="prod")
-        run = run_suite(pytester, "--kubeconfig", str(kubeconfig))
+        run = run_suite(pytester, "--kubeconfig", str(kubeconfig), "--no-live")  # no database here
     assert "namespace prod: the kubeconfig context's namespace; pass --namespace to choose" in run.output()
     assert run.doc["namespaces"] == ["prod", "shared"]
 

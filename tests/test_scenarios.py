@@ -40,6 +40,15 @@ def _assert_fragments(run: SuiteRun, verdicts: Verdicts) -> None:
             assert fragment in message, f"{fragment!r} not in:\n{message}"
 
 
+def live_skips(run: SuiteRun) -> set[tuple[str, str | None]]:
+    """Live checks skip without live probes (--no-live, snapshots): tests/test_probes_* run them."""
+    return {
+        key
+        for key in run.with_outcome("skipped")
+        if "live probes are off" in run.message(*key) or "holds no live service" in run.message(*key)
+    }
+
+
 def _assert_verdicts(run: SuiteRun, variant: Variant) -> None:
     assert run.with_outcome("failed") == set(variant.fails), run.output()
     assert run.with_outcome("warning") == set(variant.warns), run.output()

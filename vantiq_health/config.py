@@ -22,6 +22,10 @@ DEFAULT_NAMES: dict[str, str] = {
     "mongobackup": "mongobackup",
     "mongorestore": "mongorestore",
     "userdbrestore": "userdbrestore",
+    "userdb": "userdb",  # MG004: the userdb StatefulSet, when the installation uses one
+    "mongo_user_env": "MONGO_USER",  # MG001/MG002: the vantiq container's MongoDB login ...
+    "mongo_password_env": "MONGO_PASSWORD",
+    "mongo_auth_db": "admin",  # ... and the database it authenticates against
     "keycloak_secret": "keycloak",
     "license_secret": "vantiq-license",
     "ssl_secret": "vantiq-ssl-cert",
@@ -47,6 +51,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "log_tail_lines": 200,  # lines read per container log
     "cert_expiry_days": 30,  # VQ001
     "license_expiry_days": 30,  # VQ002
+    "keycloak_pool_max": 20,  # KC004: Keycloak's connection pool maximum (WildFly default)
+    "middlebox_idle_seconds": 240,  # KC004: idle timeout of the path to PostgreSQL (Azure LB: 4 min)
 }
 
 DEFAULT_EXPECT: dict[str, Any] = {
@@ -54,6 +60,8 @@ DEFAULT_EXPECT: dict[str, Any] = {
     # WL004: workloads that must exist, by the role of the namespace
     "installation_workloads": ["vantiq", "mongodb"],
     "system_workloads": ["keycloak"],
+    # KC005: the Vantiq realm(s) whose Frontend URL is checked; empty: every realm except master
+    "keycloak_realms": [],
 }
 
 DEFAULT_REDACTION: dict[str, str] = {

@@ -16,6 +16,7 @@ the project's own tests and unrelated projects load it and stay untouched.
 - `results`: results.json, --save-snapshot
 - `summary`: the one-screen summary at the end of a run, findings as data on the reports
 - `html`: the pytest-html hooks
+- `probes`: options of the live probes (--endpoint, --no-live, --probe-timeout)
 """
 
 from vantiq_health.plugin.api import check, expect, get_run
@@ -30,6 +31,7 @@ pytest_plugins = [
     "vantiq_health.plugin.outcomes",
     "vantiq_health.plugin.summary",  # before html, which imports it (else: assertion-rewrite warning)
     "vantiq_health.plugin.html",
+    "vantiq_health.plugin.probes",
 ]
 
 __all__ = ["check", "expect", "get_run"]

@@ -1,0 +1,78 @@
+"""Options of the live probes, the `system_namespace` parametrization and the `live` marker."""
+
+from __future__ import annotations
+
+import pytest
+
+from vantiq_health.plugin.api import RUN_KEY
+from vantiq_health.probes.endpoints import EndpointError, Endpoints, in_cluster, parse_endpoints
+
+ENDPOINTS_KEY = pytest.StashKey[object]()
+HUB_KEY = pytest.StashKey[object]()  # the session's Probes, set by the `probes` fixture
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("vantiq-health", "vantiq-health: checks of a Vantiq installation")
+    group.addoption(
+        "--endpoint",
+        action="append",
+        dest="vh_endpoint",
+        metavar="NAME[@NS]=HOST:PORT|URL",
+        default=[],
+        help="reach a service there (repeatable): postgres, mongodb, keycloak; e.g. mongodb@prod=10.0.0.5:27017",
+    )
+    group.addoption(
+        "--no-live",
+        action="store_true",
+        dest="vh_no_live",
+        default=False,
+        help="run only the checks that need no service connection (no database or HTTP probes)",
+    )
+    group.addoption(
+        "--probe-timeout",
+        dest="vh_probe_timeout",
+        metavar="SECONDS",
+        type=float,
+        default=5.0,
+        help="bound of every probe's connect and query (default 5); a dead target costs it once",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "live: a check that connects to a service (off with --no-live)")
+    try:
+        config.stash[ENDPOINTS_KEY] = parse_endpoints(config.getoption("vh_endpoint") or [])
+    except EndpointError as exc:
+        raise pytest.UsageError(f"vantiq-health: {exc}") from None
+    timeout = config.getoption("vh_probe_timeout")
+    if timeout is not None and timeout <= 0:
+        raise pytest.UsageError("vantiq-health: --probe-timeout must be more than 0 seconds")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        return None
+    if config.getoption("vh_no_live"):
+        return ["live probes: off (--no-live): checks that connect to a service skip"]
+    if run.view.mode == "snapshot":
+        return ["live probes: none on a snapshot: checks that connect to a service skip"]
+    how = (
+        "in-cluster, Service DNS names"
+        if in_cluster()
+        else "from this workstation: port-forward to the pods of in-cluster Services"
+    )
+    lines = [f"live probes: on ({how}); --probe-timeout {config.getoption('vh_probe_timeout'):g} s"]
+    endpoints = config.stash.get(ENDPOINTS_KEY, None)
+    if isinstance(endpoints, Endpoints) and endpoints.items:
+        lines.append(f"endpoints: {endpoints.describe()}")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    hub = terminalreporter.config.stash.get(HUB_KEY, None)
+    results = hub.results() if hub is not None else []  # type: ignore[attr-defined]
+    if results:
+        terminalreporter.section("vantiq-health live probes")
+        for result in results:
+            terminalreporter.line(result.describe())

@@ -1,0 +1,56 @@
+"""The first two steps every driver shares: resolve the name, open a TCP connection, both bounded."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from vantiq_health.probes.result import DNS, REFUSED, TIMEOUT, UNREACHABLE, ProbeResult
+
+
+def resolve(host: str, port: int, timeout: float) -> list[str]:
+    """The addresses of a name; getaddrinfo has no timeout of its own, so it runs in a daemon thread."""
+    found: list[list[str]] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.append(list(dict.fromkeys(str(info[4][0]) for info in infos)))
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a label no DNS name can have
+            failed.append(exc)
+
+    thread = threading.Thread(target=work, name=f"resolve-{host}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if failed:
+        raise failed[0]
+    if not found:
+        raise TimeoutError(f"resolving {host} took longer than {timeout:g} s")
+    return found[0]
+
+
+def reach(result: ProbeResult, host: str, port: int, timeout: float) -> str | None:
+    """Resolve and connect; the address on success, None with the result's error set otherwise."""
+    try:
+        addresses = resolve(host, port, timeout)
+    except (OSError, UnicodeError) as exc:
+        result.error_class, result.error = DNS, f"name {host} does not resolve: {exc}"
+        return None
+    result.reached.append("resolve")
+    address = addresses[0]
+    try:
+        with socket.create_connection((address, port), timeout=timeout):
+            pass
+    except TimeoutError:
+        result.error_class = TIMEOUT
+        result.error = f"TCP connect to {address}:{port} timed out after {timeout:g} s"
+        return None
+    except ConnectionRefusedError:
+        result.error_class, result.error = REFUSED, f"TCP connect to {address}:{port}: connection refused"
+        return None
+    except OSError as exc:
+        result.error_class, result.error = UNREACHABLE, f"TCP connect to {address}:{port}: {exc}"
+        return None
+    result.reached.append("tcp")
+    return address

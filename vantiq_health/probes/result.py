@@ -1,0 +1,81 @@
+"""The record of one probe: how far it got, how long it took, what failed — never a credential."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STEPS = ("resolve", "tcp", "tls", "auth", "query")
+# error classes, each with its own remediation in the checks
+DNS, TIMEOUT, REFUSED, UNREACHABLE = "dns", "timeout", "refused", "unreachable"
+TLS_REQUIRED, TLS_FAILED = "tls-required", "tls-failed"
+AUTH_FAILED, NO_DATABASE, NOT_AUTHORIZED, ERROR = "auth-failed", "no-database", "not-authorized", "error"
+NETWORK_CLASSES = {DNS, TIMEOUT, REFUSED, UNREACHABLE}
+CLASS_STEP = {
+    DNS: "resolve",
+    TIMEOUT: "tcp",
+    REFUSED: "tcp",
+    UNREACHABLE: "tcp",
+    TLS_REQUIRED: "tls",
+    TLS_FAILED: "tls",
+    AUTH_FAILED: "auth",
+    NO_DATABASE: "auth",
+    NOT_AUTHORIZED: "auth",
+}
+
+
+@dataclass
+class ProbeResult:
+    service: str  # postgres, mongodb, keycloak
+    target: str  # host:port as connected (never a connection string with credentials)
+    vantage: str
+    reached: list[str] = field(default_factory=list)  # the steps passed, in order
+    error_class: str = ""
+    error: str = ""  # scrubbed of the credentials the probe used
+    latency_ms: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)  # what the read-only queries answered
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_class
+
+    @property
+    def failed_at(self) -> str | None:
+        if self.ok:
+            return None
+        step = CLASS_STEP.get(self.error_class, "query")
+        if step not in self.reached:
+            return step
+        done = [s for s in STEPS if s in self.reached]
+        after = STEPS.index(done[-1]) + 1
+        return STEPS[min(after, len(STEPS) - 1)]
+
+    @property
+    def network_failure(self) -> bool:
+        return self.error_class in NETWORK_CLASSES
+
+    def describe(self) -> str:
+        steps = " → ".join(self.reached) or "nothing"
+        verdict = "ok" if self.ok else f"failed at {self.failed_at}: {self.error_class}"
+        return f"{self.service} {self.target} from {self.vantage}: reached {steps}; {verdict} ({self.latency_ms:.0f} ms)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """For --save-snapshot and results: the record as it is, it holds no credential."""
+        return {
+            "service": self.service,
+            "target": self.target,
+            "vantage": self.vantage,
+            "reached": list(self.reached),
+            "error_class": self.error_class,
+            "error": self.error,
+            "latency_ms": round(self.latency_ms, 1),
+            "data": self.data,
+        }
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """An error text without the credentials the probe used (drivers may echo a DSN)."""
+    for value in secrets:
+        if value and len(value) >= 2:
+            text = text.replace(value, "<redacted>")
+    return text.strip()[:500]
