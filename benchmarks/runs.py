@@ -46,6 +46,7 @@ def suite(source: list[str], namespaces: list[str], work: Path, extra: list[str]
         str(work / "report.html"),
         "--junitxml",
         str(work / "junit.xml"),
+        "--no-live",  # the cluster view's cost: the scenario's services are not on this machine
         *extra,
     ]
     with tempfile.TemporaryDirectory(dir=work) as probes:
