@@ -217,12 +217,13 @@ def _azure_findings(exports: dict[str, bool] | None, secret_name: str, ns: str) 
     return [
         finding(
             "MG003",
+            # "NAME: value" would read as a credential to the scrubber: the names go in parentheses
             f"provider azure: the credentials file of Secret {secret_name} must export "
-            f"{' and '.join(AZURE_EXPORTS)}: {', '.join(what)}",
+            f"{' and '.join(AZURE_EXPORTS)} ({', '.join(what)})",
             [f"exported: {', '.join(sorted(exports)) or 'nothing'} (values not shown)"],
-            [
-                "export AZURE_STORAGE_ACCOUNT=<account> / export AZURE_STORAGE_KEY=<key> in "
-                "deploy/sensitive/azure_storage_credentials.txt, then redeploy"
+            advice=[
+                "Put `export AZURE_STORAGE_ACCOUNT=<account>` and `export AZURE_STORAGE_KEY=<key>` in "
+                "deploy/sensitive/azure_storage_credentials.txt, then run generateSecrets and redeploy."
             ],
         )
     ]
