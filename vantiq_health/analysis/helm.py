@@ -142,7 +142,8 @@ def _api_finding(
         diagnosis = f"{release} {gone}: after that upgrade the next deploy ends in `{failure}`"
     evidence = [_object_line(rec, obj, change) for obj, change in objs]
     about = ObjectRef("HelmRelease", rec.namespace, rec.name)
-    return finding("HM001", diagnosis, evidence, _api_fix(rec, objs), severity=severity, object=about)
+    fix, advice = _api_fix(rec), _api_advice(rec, objs)
+    return finding("HM001", diagnosis, evidence, fix, severity=severity, object=about, advice=advice)
 
 
 def _object_line(rec: ReleaseRecord, obj: ManifestObject, change: ApiChange | None) -> str:
@@ -157,16 +158,22 @@ def _object_line(rec: ReleaseRecord, obj: ManifestObject, change: ApiChange | No
     )
 
 
-def _api_fix(rec: ReleaseRecord, objs: list[tuple[ManifestObject, ApiChange | None]]) -> list[str]:
+def _api_advice(rec: ReleaseRecord, objs: list[tuple[ManifestObject, ApiChange | None]]) -> list[str]:
     moves = sorted(
         {f"{o.kind} {o.api_version} -> {c.replacement}" for o, c in objs if c is not None}
         | {f"{o.kind} {o.api_version} -> a version the cluster serves" for o, c in objs if c is None}
     )
     return [
+        "mapkubeapis rewrites the stored release to the replacement APIs; "
+        f"then migrate the chart templates of {rec.chart} and redeploy: {'; '.join(moves)}."
+    ]
+
+
+def _api_fix(rec: ReleaseRecord) -> list[str]:
+    return [
         "helm plugin install https://github.com/helm/helm-mapkubeapis",
         f"helm mapkubeapis {rec.name} -n {rec.namespace} --dry-run",
-        f"helm mapkubeapis {rec.name} -n {rec.namespace}  # rewrites the stored release to the replacement APIs",
-        f"then migrate the chart templates of {rec.chart} and redeploy: {'; '.join(moves)}",
+        f"helm mapkubeapis {rec.name} -n {rec.namespace}",
     ]
 
 
@@ -203,14 +210,23 @@ def _stuck_finding(rec: ReleaseRecord, good: ReleaseRecord | None) -> Finding:
     if good:
         fix.append(f"helm rollback {rec.name} {good.revision} -n {rec.namespace}")
     else:
-        fix.append(
-            f"helm uninstall {rec.name} -n {rec.namespace}  # nothing to roll back to: deploy it again afterwards"
-        )
+        fix.append(f"helm uninstall {rec.name} -n {rec.namespace}")
+    advice = (
+        []
+        if good
+        else [
+            "No revision was ever deployed, so there is nothing to roll back to: uninstall, then deploy it again."
+        ]
+    )
     if rec.status.startswith("pending-"):
         kind = "secret" if rec.storage == "secret" else "configmap"
-        fix.append(
-            f"kubectl get {kind} {rec.storage_object} -n {rec.namespace} --show-labels  # the stuck revision"
-        )
+        fix.append(f"kubectl get {kind} {rec.storage_object} -n {rec.namespace} --show-labels")
+        advice.append(f"The last command shows the stuck revision's storage object ({rec.storage_object}).")
     return finding(
-        "HM002", diagnosis, evidence, fix, object=ObjectRef("HelmRelease", rec.namespace, rec.name)
+        "HM002",
+        diagnosis,
+        evidence,
+        fix,
+        object=ObjectRef("HelmRelease", rec.namespace, rec.name),
+        advice=advice,
     )

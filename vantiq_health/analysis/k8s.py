@@ -88,7 +88,7 @@ def restart_command(pod: Obj) -> str:
     found = owner(pod)
     if found and found[0] in ("Deployment", "StatefulSet", "DaemonSet"):
         return f"kubectl rollout restart {SHORT_KIND[found[0]]}/{found[1]} -n {ns}"
-    return f"kubectl delete pod {pod_name} -n {ns}  # no controller restarts it for you: recreate it"
+    return f"kubectl delete pod {pod_name} -n {ns}"  # no controller: whoever made it must recreate it
 
 
 def edit_command(pod: Obj) -> str:

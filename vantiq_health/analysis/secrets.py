@@ -171,25 +171,26 @@ def missing_references(
         evidence = [f"referenced by {w}" for w in sorted(set(wheres))]
         if keys_now is not None:
             evidence.append(f"keys it has: {', '.join(sorted(keys_now)) or 'none'}")
-        fix = _missing_fix(kind, obj_name, key, namespace)
-        found.append(finding("SEC001", what, evidence, fix, object=ObjectRef(kind, namespace, obj_name)))
+        fix, advice = _missing_fix(kind, obj_name, key, namespace)
+        about = ObjectRef(kind, namespace, obj_name)
+        found.append(finding("SEC001", what, evidence, fix, object=about, advice=advice))
     return found
 
 
-def _missing_fix(kind: str, obj_name: str, key: str | None, namespace: str) -> list[str]:
+def _missing_fix(kind: str, obj_name: str, key: str | None, namespace: str) -> tuple[list[str], list[str]]:
+    """(commands, advice): the commands paste and run as they are; what they cannot do is advice."""
     if kind == "Secret":
         if key:
-            return [
-                f"kubectl get secret {obj_name} -n {namespace} -o jsonpath='{{.data}}' | jq 'keys'  # the keys it has",
-                "regenerate the installation's secrets (generateSecrets) with the key set, then deploy them",
+            look = f"kubectl get secret {obj_name} -n {namespace} -o jsonpath='{{.data}}' | jq 'keys'"
+            return [look], [
+                f"Regenerate the installation's secrets (generateSecrets) with the key {key} set, then deploy them."
             ]
-        return [
-            f"kubectl get secrets -n {namespace}  # is it named differently?",
-            "regenerate the installation's secrets (generateSecrets) and deploy them",
+        return [f"kubectl get secrets -n {namespace}"], [
+            f"If Secret {obj_name} exists under another name, fix the reference; else regenerate the "
+            "installation's secrets (generateSecrets) and deploy them."
         ]
-    return [
-        f"kubectl get configmaps -n {namespace}",
-        f"redeploy the component that owns ConfigMap {obj_name}",
+    return [f"kubectl get configmaps -n {namespace}"], [
+        f"Redeploy the component that owns ConfigMap {obj_name}."
     ]
 
 
@@ -199,10 +200,8 @@ def _single_value_use(sources: list[PodSpecSource]) -> dict[tuple[str, str | Non
     uses: dict[tuple[str, str | None], list[tuple[str, str]]] = defaultdict(list)
     for source in sources:
         restart = (
-            restart_command(source.pod)
-            if source.pod
-            else f"the next run of {source.label} reads the new value"
-        )
+            restart_command(source.pod) if source.pod else ""
+        )  # a CronJob's next run reads the new value
         for ref in references(source):
             if ref.kind == "Secret" and ref.how in ("env", "envFrom"):
                 uses[(ref.name, ref.key)].append((ref.where, restart))
@@ -256,14 +255,20 @@ def _defect_finding(
     evidence.extend(f"used by {w}" for w in sorted({where for where, _ in uses}))
     jsonpath = key.replace(".", "\\.")
     fix = [
-        f"kubectl get secret {secret_name} -n {namespace} -o jsonpath='{{.data.{jsonpath}}}' | base64 -d | od -c | tail -n 3  # see the stray bytes",
-        "correct the value at its source (deploy.yaml / secrets.yaml; printf '%s' VALUE | base64, not echo), regenerate and deploy the Secret",
+        f"kubectl get secret {secret_name} -n {namespace} -o jsonpath='{{.data.{jsonpath}}}' | base64 -d | od -c | tail -n 3",
         f"kubectl patch secret {secret_name} -n {namespace} --type merge -p "
-        f"'{{\"data\":{{\"{key}\":\"'\"$(printf '%s' 'NEW-VALUE' | base64 | tr -d '\\n')\"'\"}}}}'  # or patch it in place",
+        f"'{{\"data\":{{\"{key}\":\"'\"$(printf '%s' 'NEW-VALUE' | base64 | tr -d '\\n')\"'\"}}}}'",
     ]
-    fix.extend(sorted({restart for _, restart in uses}) or ["restart the pods that read it (SEC003)"])
+    fix.extend(sorted({restart for _, restart in uses if restart}))
+    advice = [
+        "The first command shows the stray bytes. Correct the value at its source (deploy.yaml / secrets.yaml; "
+        "`printf '%s' VALUE | base64`, not echo) and regenerate the Secret, or patch it in place with the second "
+        "(NEW-VALUE is yours to fill in); then restart what reads it (SEC003)."
+    ]
+    if any(not restart for _, restart in uses):
+        advice.append("CronJobs that read it take the new value at their next run.")
     diagnosis = f"Secret {namespace}/{secret_name} key {key!r} {said}"
-    return finding("SEC002", diagnosis, evidence, fix, object=ObjectRef.of(secret, "Secret"))
+    return finding("SEC002", diagnosis, evidence, fix, object=ObjectRef.of(secret, "Secret"), advice=advice)
 
 
 # -- SEC003 -------------------------------------------------------------------
