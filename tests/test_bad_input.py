@@ -167,3 +167,21 @@ def test_malformed_target_version(pytester: pytest.Pytester) -> None:
     snap = write_get_output(baseline(), pytester.path / "snap")
     run = run_suite(pytester, "--snapshot", str(snap), "--target-version", "next")
     _assert_one_line_error(pytester, run.result, "--target-version 'next' is no Kubernetes version")
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda p: p.write_text("not a folder"), "exists and is not a folder"),
+        (lambda p: (p.mkdir(), (p / "notes.txt").write_text("mine")), "is a folder with other files in it"),
+    ],
+    ids=["a-file", "a-folder-of-other-files"],
+)
+def test_save_snapshot_target_that_cannot_take_a_snapshot(
+    pytester: pytest.Pytester, make, fragment: str
+) -> None:
+    target = pytester.path / "out"
+    make(target)
+    snap = write_get_output(baseline(), pytester.path / "snap")
+    run = run_suite(pytester, "--snapshot", str(snap), "--save-snapshot", str(target))
+    _assert_one_line_error(pytester, run.result, fragment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.xmlpath:
         config.option.xmlpath = DEFAULT_JUNIT
     _remove_stale_reports(config)
+    _check_save_target(config.getoption("vh_save_snapshot"))
     try:
         config.stash[RUN_KEY] = run = start(opts, default_system_namespace="shared")
     except (SetupError, ConfigError) as exc:
@@ -192,6 +194,25 @@ def pytest_configure(config: pytest.Config) -> None:
     if is_demo(opts.snapshot):
         run.notes.insert(0, DEMO_NOTE)
     config.pluginmanager.register(Reporter(config), "vantiq-health-reporter")
+
+
+def _check_save_target(target: str | None) -> None:
+    """--save-snapshot must name a folder this run may fill: said before the run, not as a traceback after it."""
+    if not target:
+        return
+    from vantiq_health.view.snapshot import META_FILE
+
+    path = Path(target)
+    if path.exists() and not path.is_dir():
+        raise pytest.UsageError(f"vantiq-health: --save-snapshot {target} exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not (path / META_FILE).exists():
+        raise pytest.UsageError(
+            f"vantiq-health: --save-snapshot {target} is a folder with other files in it; give a new or empty "
+            "folder (or one an earlier --save-snapshot wrote)"
+        )
+    parent = path if path.is_dir() else next((p for p in path.parents if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK):
+        raise pytest.UsageError(f"vantiq-health: --save-snapshot {target}: {parent} is not writable")
 
 
 DEMO_NOTE = "DEMO: the bundled demo snapshot, not your cluster; its findings are there on purpose"
