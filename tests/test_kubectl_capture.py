@@ -82,11 +82,6 @@ def test_kubectl_captured_snapshot_gives_the_live_verdicts(pytester: pytest.Pyte
         assert "i/o timeout" in offline.message("WL003", "prod")
 
 
-@pytest.mark.xfail(
-    reason="the loader takes a log line starting with '[' in a stdout dump for JSON (usage error); this test "
-    "passed only by reading the live run's results.json, which a failed run no longer leaves behind",
-    strict=True,
-)
 def test_cluster_info_dump_saved_from_stdout_gives_the_live_verdicts(pytester: pytest.Pytester) -> None:
     """`kubectl cluster-info dump > dump.txt`: one file of JSON documents and log blocks."""
     sc = build(next(v for v in VARIANTS if v.name == "wl003-bootstrap"))

@@ -183,18 +183,21 @@ class SnapshotView(ClusterView):
         JSON documents one after another, with the pods' log blocks between them."""
         docs, pos = [], 0
         log_lines: list[str] = []
+        in_log = False  # between START and END markers every line is a log line, "[" or "{" first too
         while pos < len(text):
             while pos < len(text) and text[pos].isspace():
                 pos += 1
             if pos >= len(text):
                 break
-            if text[pos] in "{[":
+            if text[pos] in "{[" and not in_log:
                 doc, pos = json_doc(text, pos, rel)
                 docs.append(doc)
                 continue
             end = text.find("\n", pos)
             end = len(text) if end < 0 else end
             log_lines.append(text[pos:end])
+            if marker := MARK.match(log_lines[-1]):
+                in_log = marker.group(1) == "START"
             pos = end + 1
         if log_lines and not any(MARK.match(line) for line in log_lines):
             line = text[: text.find(log_lines[0])].count("\n") + 1
