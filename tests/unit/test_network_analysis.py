@@ -94,10 +94,20 @@ def test_a_node_ahead_of_the_server_is_skewed() -> None:
     assert "Invalid client secret" in f.diagnosis
 
 
-def test_a_node_behind_beyond_the_interval_is_skewed() -> None:
-    found, _ = _skew([lease("n1", NOW - timedelta(seconds=25))], NOW)
+def test_a_node_behind_the_others_beyond_the_interval_is_skewed() -> None:
+    leases = [lease("n1", NOW - timedelta(seconds=1)), lease("n2", NOW - timedelta(seconds=2))]
+    found, _ = _skew([*leases, lease("n3", NOW - timedelta(seconds=25))], NOW)
     [f] = found
-    assert "node n1: clock at least 15.0 s behind" in f.evidence[0]
+    assert (
+        "node n3: clock at least 13.0 s behind the other nodes, or its kubelet stopped renewing"
+        in f.evidence[0]
+    )
+
+
+def test_leases_all_equally_old_are_no_skew() -> None:
+    """Behind the server's clock alone is ambiguous (a kubelet that stopped, a capture served later)."""
+    old = NOW - timedelta(seconds=40)
+    assert _skew([lease(f"n{i}", old) for i in range(3)], NOW)[0] == []
 
 
 def test_offline_each_node_is_held_against_the_others() -> None:

@@ -104,28 +104,35 @@ def lease_clocks(leases: list[Obj]) -> tuple[list[LeaseClock], list[str]]:
 def clock_skew(
     clocks: list[LeaseClock], reference: datetime | None, threshold: float, node_names: set[str]
 ) -> tuple[list[Finding], list[str]]:
-    """NET004: offsets beyond the renew interval plus the threshold, against the API server or the other nodes.
+    """NET004: offsets beyond the renew interval plus the threshold.
 
-    A kubelet stamps renewTime with its own clock every interval, so against the server's clock a
-    healthy node's renewTime lies between `reference - interval` and `reference`: the estimate has
-    the interval's precision. Offline there is no server clock: each node is held against the
-    median renewal of all nodes, which also spreads by one interval.
+    A kubelet stamps renewTime with its own clock every interval. A renewTime later than the API
+    server's clock (HTTP Date) can only be a clock ahead. Earlier than it is ambiguous — a clock
+    behind, or a kubelet that stopped renewing — so a node is called behind only against the
+    other nodes (the median renewal), never because every lease is equally old. Offline there is
+    no server clock: both directions are held against the median. Precision: the renew interval.
     """
     clocks = [c for c in clocks if not node_names or c.node in node_names]
     if not clocks:
         return [], []
-    against = "the API server's clock (HTTP Date)"
-    if reference is None:
-        reference = _median_time([c.renewed for c in clocks])
-        against = "the median of all nodes' lease renewals (offline: no server clock)"
-    facts = [f"clock offsets estimated against {against}; precision: ± the renew interval"]
+    median = _median_time([c.renewed for c in clocks])
+    against = (
+        "the API server's clock (HTTP Date)"
+        if reference
+        else "the median of all nodes' lease renewals (offline)"
+    )
+    ahead_of = reference or median
+    facts = [
+        f"ahead: against {against}; behind: against the median of all nodes' renewals; "
+        "precision: ± the renew interval"
+    ]
     skewed = []
     for c in sorted(clocks, key=lambda c: c.node):
-        delta = (c.renewed - reference).total_seconds()  # > 0: the node's clock is ahead
-        ahead = max(delta, 0.0)
-        behind = max(-delta - c.interval, 0.0)
+        ahead = (c.renewed - ahead_of).total_seconds()
+        behind = (median - c.renewed).total_seconds() - c.interval
         facts.append(
-            f"node {c.node}: lease renewed {delta:+.1f} s from the reference (interval {c.interval:g} s)"
+            f"node {c.node}: lease renewed {ahead:+.1f} s from {'the server' if reference else 'the median'} "
+            f"(interval {c.interval:g} s)"
         )
         if ahead > threshold:
             skewed.append(
@@ -133,9 +140,10 @@ def clock_skew(
             )
         elif behind > threshold:
             skewed.append(
-                f"node {c.node}: clock at least {behind:.1f} s behind, or its kubelet stopped renewing "
-                f"(renewTime {c.renewed.isoformat()})"
+                f"node {c.node}: clock at least {behind:.1f} s behind the other nodes, or its kubelet stopped "
+                f"renewing (renewTime {c.renewed.isoformat()})"
             )
+    reference = ahead_of
     if not skewed:
         return [], facts
     return [
