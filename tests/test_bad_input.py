@@ -185,3 +185,13 @@ def test_save_snapshot_target_that_cannot_take_a_snapshot(
     snap = write_get_output(baseline(), pytester.path / "snap")
     run = run_suite(pytester, "--snapshot", str(snap), "--save-snapshot", str(target))
     _assert_one_line_error(pytester, run.result, fragment)
+
+
+def test_a_snapshot_file_over_the_configured_cap_is_one_line(pytester: pytest.Pytester) -> None:
+    snap = write_get_output(baseline(), pytester.path / "snap")
+    config = pytester.path / "vh.toml"
+    config.write_text("[thresholds]\nsnapshot_max_file_mb = 0.001\n")
+    run = run_suite(pytester, "--snapshot", str(snap), "--config", str(config))
+    _assert_one_line_error(
+        pytester, run.result, "per file: not read (raise it with [thresholds] snapshot_max_file_mb"
+    )

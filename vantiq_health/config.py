@@ -47,6 +47,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "restart_window_hours": 24,  # ... when the last one is this recent
     "init_container_minutes": 5,  # WL003
     "clock_skew_seconds": 2,  # NET004: beyond the lease renew interval
+    "snapshot_max_file_mb": 1024,  # --snapshot: a file larger than this is refused (a real capture is far smaller)
     "pending_claim_minutes": 5,  # ST002: a claim Pending longer than this is stuck, not provisioning
     "log_tail_lines": 200,  # lines read per container log
     "cert_expiry_days": 30,  # VQ001

@@ -78,11 +78,12 @@ def _config(path: str | None) -> Config:
     return load_config(default if default.is_file() else None)
 
 
-def _view(opts: RunOptions) -> tuple[ClusterView, str | None]:
+def _view(opts: RunOptions, config: Config) -> tuple[ClusterView, str | None]:
     if opts.snapshot:
         from vantiq_health.view.snapshot import SnapshotView
 
-        return SnapshotView(Path(opts.snapshot)), None
+        cap = int(config.threshold("snapshot_max_file_mb") * 2**20)
+        return SnapshotView(Path(opts.snapshot), max_file_bytes=cap), None
     from vantiq_health.view.live import LiveView, load_api_client
 
     api, context, context_ns = load_api_client(opts.kubeconfig, opts.context)
@@ -130,7 +131,7 @@ def start(opts: RunOptions, default_system_namespace: str) -> Run:
             raise SetupError(
                 f"--target-version {opts.target_version!r} is no Kubernetes version (e.g. 1.32)"
             ) from None
-    view, context_ns = _view(opts)
+    view, context_ns = _view(opts, config)
     namespaces = split_namespaces(opts.namespaces)
     note = ""
     if not namespaces:

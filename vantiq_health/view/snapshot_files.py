@@ -92,7 +92,7 @@ def read_bounded(fd: int, rel: Path, cap: int, head: int | None = None) -> bytes
     if size > cap or len(data) > cap:
         raise SetupError(
             f"snapshot file {rel} is {size_text(max(size, len(data)))}, over the limit of "
-            f"{size_text(cap)} per file: not read"
+            f"{size_text(cap)} per file: not read (raise it with [thresholds] snapshot_max_file_mb in the config)"
         )
     return data
 
