@@ -5,9 +5,9 @@ from datetime import datetime
 from vantiq_health.analysis.encryption import (
     encryption_table,
     in_cluster_postgres,
-    keycloak_db_host,
     postgres_encryption,
 )
+from vantiq_health.analysis.keycloak import keycloak_db_host
 from vantiq_health.analysis.storage import (
     StorageContext,
     database_claims,

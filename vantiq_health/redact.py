@@ -222,11 +222,17 @@ def sanitize_secret(secret: dict[str, Any]) -> tuple[dict[str, Any], dict[str, S
     clean["data"].update({key: record_for(value) for key, value in values.items()})
     sanitize_metadata(clean)
     release = values.get("release")
-    if clean.get("type") == "helm.sh/release.v1" and release is not None:
+    if release is not None and _helm_storage(clean, is_secret=True):
         clean["helmRelease"] = _helm_summary(clean, release, "secret")
     meta = clean.setdefault("metadata", {})
     meta.setdefault("annotations", {})[REDACTED_MARK] = "true"
     return clean, {k: v for k, v in values.items() if v is not None}
+
+
+def _helm_storage(obj: dict[str, Any], *, is_secret: bool) -> bool:
+    from vantiq_health import helm  # helm decodes with redaction's help: imported when used
+
+    return helm.is_storage_object(obj, is_secret=is_secret)
 
 
 def sanitize_configmap(cm: dict[str, Any]) -> dict[str, Any]:
@@ -234,8 +240,7 @@ def sanitize_configmap(cm: dict[str, Any]) -> dict[str, Any]:
     clean = copy.deepcopy(cm)
     sanitize_metadata(clean)
     data: dict[str, Any] = clean["data"] if isinstance(clean.get("data"), dict) else {}
-    labels = (clean.get("metadata") or {}).get("labels") or {}
-    if labels.get("owner") == "helm" and isinstance(data.get("release"), str):
+    if isinstance(data.get("release"), str) and _helm_storage(clean, is_secret=False):
         payload = Sensitive(data["release"])
         clean["helmRelease"] = _helm_summary(clean, payload, "configmap")
         data["release"] = record_for(payload)

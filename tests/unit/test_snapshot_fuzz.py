@@ -26,11 +26,11 @@ from tests.scenarios.variants import build
 from vantiq_health.analysis.encryption import (
     encryption_table,
     in_cluster_postgres,
-    keycloak_db_host,
     postgres_encryption,
 )
 from vantiq_health.analysis.helm import Judge, read_releases, removed_apis, stuck_releases
 from vantiq_health.analysis.k8s import pod_spec_sources
+from vantiq_health.analysis.keycloak import keycloak_db_host
 from vantiq_health.analysis.metrics import (
     dashboards_in,
     dashboards_not_in_mysql,

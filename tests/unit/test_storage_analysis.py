@@ -14,9 +14,9 @@ from vantiq_health.analysis.encryption import (
     encryption_table,
     in_cluster_postgres,
     in_cluster_service,
-    keycloak_db_host,
     postgres_encryption,
 )
+from vantiq_health.analysis.keycloak import keycloak_db_host
 from vantiq_health.analysis.storage import (
     StorageContext,
     claim_class,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vantiq_health.analysis.k8s import Obj, name, namespace, owner
-from vantiq_health.analysis.storage import UNKNOWN, by_name, claim_class, class_policy, spec_of
+from vantiq_health.analysis.k8s import Obj, name, namespace
+from vantiq_health.analysis.storage import UNKNOWN, by_name, claim_class, class_policy
 
 # -- ST003 ----------------------------------------------------------------------
 EBS = ("ebs.csi.aws.com", "kubernetes.io/aws-ebs")
@@ -92,19 +92,6 @@ def postgres_encryption(host: str | None, home: str) -> str:
             what + f"in-cluster (Service {service[0]}/{service[1]}): as the StorageClass of its volume above"
         )
     return what + UNKNOWN
-
-
-# -- the keycloak database host (ST002, ST003) ---------------------------------------
-def keycloak_db_host(workloads: list[Obj], pods: list[Obj], keycloak: str) -> str | None:
-    """DB_ADDR of the keycloak container, when the spec gives it as a literal value."""
-    specs = [(spec_of(w).get("template") or {}).get("spec") or {} for w in workloads if name(w) == keycloak]
-    specs += [spec_of(p) for p in pods if (owner(p) or ("", ""))[1] == keycloak]
-    for spec in specs:
-        for container in spec.get("containers") or []:
-            for env in container.get("env") or []:
-                if env.get("name") == "DB_ADDR" and env.get("value"):
-                    return str(env["value"]).strip()
-    return None
 
 
 def in_cluster_postgres(host: str | None, system_namespace: str, namespace: str) -> list[str]:

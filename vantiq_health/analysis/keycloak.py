@@ -308,3 +308,20 @@ def https_required(
                 )
             )
     return found, unread
+
+
+# -- the database host from the spec alone (ST002, ST003: which volumes are databases) ----------
+def keycloak_db_host(workloads: list[Obj], pods: list[Obj], keycloak: str) -> str | None:
+    """DB_ADDR of the keycloak container, when the spec gives it as a literal value."""
+    specs = [
+        ((w.get("spec") or {}).get("template") or {}).get("spec") or {}
+        for w in workloads
+        if name(w) == keycloak
+    ]
+    specs += [(p.get("spec") or {}) for p in pods if (owner(p) or ("", ""))[1] == keycloak]
+    for spec in specs:
+        for container in spec.get("containers") or []:
+            for env in container.get("env") or []:
+                if env.get("name") == "DB_ADDR" and env.get("value"):
+                    return str(env["value"]).strip()
+    return None
