@@ -1,37 +1,17 @@
-"""Tier 2 for KC and MG: the whole suite on Keycloak and MongoDB variants, live and through snapshots."""
+"""Tier 2 for KC and MG beyond the variants (tests/test_scenarios.py runs those): baseline facts, secrets, dumps."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.harness import SuiteRun, run_live, run_snapshot
-from tests.scenarios.broken_keycloak_mongo import VARIANTS, Variant, build
+from tests.harness import run_live, run_snapshot
+from tests.scenarios.broken_keycloak_mongo import VARIANTS
 from tests.scenarios.installation import baseline
-from tests.scenarios.kubectl import write_cluster_info_dump, write_get_output
+from tests.scenarios.kubectl import write_cluster_info_dump
+from tests.scenarios.variants import build
+from tests.test_scenarios import _assert_verdicts
 
-OURS = ("KC", "MG")
 STATIC = {"KC001", "KC003", "KC006", "MG003", "MG004"}
-
-
-def _ours(keys: set[tuple[str, str | None]]) -> set[tuple[str, str | None]]:
-    return {key for key in keys if key[0].startswith(OURS)}
-
-
-def _assert_fragments(run: SuiteRun, verdicts: dict[tuple[str, str | None], tuple[str, ...]]) -> None:
-    for (check_id, ns), fragments in verdicts.items():
-        message = run.message(check_id, ns)
-        assert message.startswith(f"[{check_id}]"), message
-        for fragment in fragments:
-            assert fragment in message, f"{fragment!r} not in:\n{message}"
-
-
-def _assert_verdicts(run: SuiteRun, variant: Variant) -> None:
-    # Only KC/MG outcomes are pinned: the other checks belong to their own scenario tests.
-    assert _ours(run.with_outcome("failed")) == set(variant.fails), run.output()
-    assert _ours(run.with_outcome("warning")) == set(variant.warns), run.output()
-    assert not run.with_outcome("error"), run.output()
-    _assert_fragments(run, variant.fails)
-    _assert_fragments(run, variant.warns)
 
 
 def test_baseline_passes_the_static_kc_and_mg_checks(pytester: pytest.Pytester) -> None:
@@ -56,17 +36,6 @@ def test_backup_credentials_are_judged_without_showing_them(pytester: pytest.Pyt
     variant = next(v for v in VARIANTS if v.name == "mg003-azure-key-not-exported")
     run = run_live(pytester, build(variant))
     assert "vantiqbackup" not in run.output() + run.message("MG003", "prod")
-
-
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_variant_live(pytester: pytest.Pytester, variant: Variant) -> None:
-    _assert_verdicts(run_live(pytester, build(variant), *variant.args), variant)
-
-
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_variant_through_a_snapshot(pytester: pytest.Pytester, variant: Variant) -> None:
-    snap = write_get_output(build(variant), pytester.path / "snap")
-    _assert_verdicts(run_snapshot(pytester, snap, *variant.args), variant)
 
 
 def test_keycloak_logs_judged_from_a_cluster_info_dump(pytester: pytest.Pytester) -> None:
