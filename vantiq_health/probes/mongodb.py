@@ -7,7 +7,6 @@ members' in-cluster names from where the suite runs.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,15 +29,14 @@ class Login:
 
 
 def probe(login: Login, timeout: float, vantage: str) -> ProbeResult:
-    result = ProbeResult("mongodb", f"{login.host}:{login.port}", vantage)
-    started = time.monotonic()
-    try:
-        address = net.reach(result, login.host, login.port, timeout)
-        if address is not None:
-            _session(result, login, address, timeout)
-    finally:
-        result.latency_ms = (time.monotonic() - started) * 1000
-    return result
+    return net.timed(
+        "mongodb",
+        login.host,
+        login.port,
+        timeout,
+        vantage,
+        lambda result, address: _session(result, login, address, timeout),
+    )
 
 
 def _client(login: Login, address: str, timeout: float) -> MongoClient[dict[str, Any]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 from vantiq_health.probes.result import DNS, REFUSED, TIMEOUT, UNREACHABLE, ProbeResult
 
@@ -54,3 +57,18 @@ def reach(result: ProbeResult, host: str, port: int, timeout: float) -> str | No
         return None
     result.reached.append("tcp")
     return address
+
+
+def timed(
+    kind: str, host: str, port: int, timeout: float, vantage: str, session: Callable[[ProbeResult, str], Any]
+) -> ProbeResult:
+    """Resolve and connect, then run the driver's session on the address; the result says how far it got."""
+    result = ProbeResult(kind, f"{host}:{port}", vantage)
+    started = time.monotonic()
+    try:
+        address = reach(result, host, port, timeout)
+        if address is not None:
+            session(result, address)
+    finally:
+        result.latency_ms = (time.monotonic() - started) * 1000
+    return result

@@ -8,7 +8,6 @@ user and the server's `tcp_keepalives_*` (KC004).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,15 +70,14 @@ def classify(message: str) -> str:
 
 def probe(login: Login, timeout: float, vantage: str) -> ProbeResult:
     """Resolve, connect, log in, query; the result says how far it got."""
-    result = ProbeResult("postgres", f"{login.host}:{login.port}", vantage)
-    started = time.monotonic()
-    try:
-        address = net.reach(result, login.host, login.port, timeout)
-        if address is not None:
-            _session(result, login, address, timeout)
-    finally:
-        result.latency_ms = (time.monotonic() - started) * 1000
-    return result
+    return net.timed(
+        "postgres",
+        login.host,
+        login.port,
+        timeout,
+        vantage,
+        lambda result, address: _session(result, login, address, timeout),
+    )
 
 
 def _connect(login: Login, address: str, timeout: float) -> Any:
