@@ -13,7 +13,7 @@ ARGS ?=
 report: $(STAMP)
 	@$(PY) -m vantiq_health.report $(ARGS)
 
-test: $(STAMP) browser
+test: $(STAMP) browser servers
 	$(PY) -m pytest tests -n 2 $(ARGS)
 
 lint: $(STAMP)
@@ -31,3 +31,8 @@ $(STAMP): pyproject.toml
 .PHONY: browser
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will skip"; }
+
+# The probe tests start a real PostgreSQL 15 on loopback (tests/probes/postgres.py); without it they skip.
+.PHONY: servers
+servers:
+	@test -x /usr/lib/postgresql/15/bin/pg_ctl || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || echo "postgresql not installed: the PostgreSQL probe tests will skip"; }
