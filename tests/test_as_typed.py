@@ -72,6 +72,7 @@ def assert_ran_the_checks_only(
     assert "asyncio" not in out, out
     assert "kmock" not in out, out
     assert "PytestDeprecationWarning" not in out, out
+    assert "Warning" not in out, out  # an operator's run shows no pytest warnings (assert rewriting, plugins)
 
 
 def both_forms(option: str, value: str) -> list[list[str]]:

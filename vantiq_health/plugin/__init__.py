@@ -17,6 +17,8 @@ the project's own tests and unrelated projects load it and stay untouched.
 - `summary`: the one-screen summary at the end of a run, findings as data on the reports
 - `html`: the pytest-html hooks
 - `probes`: options of the live probes (--endpoint, --no-live, --probe-timeout)
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from vantiq_health.plugin.api import check, expect, get_run

@@ -1,4 +1,7 @@
-"""What check modules import: `@check(ID)` and `expect(findings, namespace)`."""
+"""What check modules import: `@check(ID)` and `expect(findings, namespace)`.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ usage, 5 nothing collected); the suite adds what pytest cannot know: a run
 whose every check was skipped checked nothing (5, not 0), and a run cut
 short by -x/--maxfail is incomplete (2, as with -n, not 1), and a check
 module that cannot be collected is a bug of the suite (3, not 2).
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations

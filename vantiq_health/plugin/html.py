@@ -5,6 +5,8 @@ The page opens with the verdict and the counts, then every failing and warning f
 checked (skips by cause, the catalog's planned checks) and the passes, collapsed. The table of
 pytest-html stays below, with Check/Severity/Verdict columns. Everything is built from the same
 records and findings as the terminal summary (`summary.run_summary`).
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations

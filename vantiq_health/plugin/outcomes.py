@@ -3,6 +3,8 @@
 Each report carries `check_id`, `catalog_severity`, `severity`, `namespace`,
 `outcome`, one `finding` property per finding (its JSON: `findings_of()`)
 and one `unseen` property per kind the check could not read.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Options of the live probes, the `system_namespace` parametrization and the `live` marker."""
+"""Options of the live probes, the `system_namespace` parametrization and the `live` marker.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""results.json and --save-snapshot: one record per check run."""
+"""results.json and --save-snapshot: one record per check run.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
+"""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ run at /tmp, without the project's ini file, its `testpaths` or `addopts`,
 and collects the current folder: the project's own tests. Once the plugins
 are loaded the options are known, so the real positional arguments are too;
 this module derives the set-up again from them, before any conftest loads.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations

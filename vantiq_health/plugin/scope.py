@@ -4,6 +4,8 @@ Each check is parametrized by its catalog scope (`[prod]`, `[shared]`; a
 cluster-scoped check runs once, its `namespace` None), and the kinds it needs
 are read before its body runs: one it cannot read turns the check into a skip
 naming what is missing, so check bodies hold no namespace or permission logic.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations

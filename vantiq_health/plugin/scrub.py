@@ -7,6 +7,8 @@ handler pytest writes (capture, --log-file, live logging). A check that
 raised is a bug, not a finding: its report becomes one clean line (exception
 type, the object it was looking at, file:line) without frame locals or
 arguments, which may hold the values themselves (`-l`, `--tb=long`).
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Planned checks of the catalog have no test; a selection that only they match
 would run nothing in silence, so `planned_matches` names them for the
 closing line (see `exitcodes`).
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Options, run set-up, namespace parametrization and the header."""
+"""Options, run set-up, namespace parametrization and the header.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
+"""
 
 from __future__ import annotations
 

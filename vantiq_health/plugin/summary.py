@@ -3,6 +3,8 @@
 The summary is plain text on stdout (no colour needed), so an in-cluster Job's log holds
 the same verdict an operator sees in the terminal: the verdict, counts by severity, each
 finding as id, namespace, object and one line, and what could not be checked, by cause.
+
+PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
 from __future__ import annotations
