@@ -80,6 +80,9 @@ def test_a_connection_dropped_mid_body_is_retried_twice_then_unavailable(pyteste
     _assert_not_passed(fr, ["SEC001", "SEC002", "SEC003", "HM001", "HM002"], "connection dropped mid-body")
     assert fr.hits("/namespaces/prod/secrets") == 3
     assert fr.run.outcomes()[("WL001", "prod")] == "passed"  # the server itself is not dead
+    # the retries are visible: in results.json and in the run's closing summary
+    assert sum("retried list secrets in prod" in n for n in fr.run.doc["notes"]) == 2, fr.run.doc["notes"]
+    assert "during the run: retried list secrets in prod" in fr.run.output()
 
 
 @pytest.mark.parametrize(

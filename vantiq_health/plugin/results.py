@@ -17,6 +17,7 @@ from vantiq_health.catalog import entry
 from vantiq_health.findings import SCHEMA_VERSION
 from vantiq_health.plugin.api import get_run
 from vantiq_health.plugin.outcomes import findings_of, unseen_of
+from vantiq_health.sensitive import scrub
 from vantiq_health.session import describe
 
 
@@ -77,6 +78,8 @@ class Reporter:
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": describe(run),
             "namespaces": run.all_namespaces,
+            # what the header said and what the view noted while the checks ran (retries, objects it dropped)
+            "notes": [scrub(n) for n in dict.fromkeys([*run.notes, *getattr(run.view, "notes", [])])],
             "results": sorted(self.results.values(), key=lambda r: r["nodeid"]),
         }
         path.write_text(json.dumps(doc, indent=2) + "\n")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from vantiq_health import sensitive
 from vantiq_health.catalog import SEVERITIES
 from vantiq_health.plugin.api import FINDINGS_KEY, RUN_KEY
 from vantiq_health.render import object_of, one_line, plural
@@ -163,6 +164,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Gen
             terminalreporter.write_sep("=", f"vantiq-health: {summary.verdict}", **markup[summary.verdict])
             for line in summary_lines(summary):
                 terminalreporter.write_line(line)
+            for note in run_notes(config):
+                terminalreporter.write_line(sensitive.scrub(f"during the run: {note}"))
+
+
+def run_notes(config: pytest.Config) -> list[str]:
+    """What the cluster view noted while the checks ran (retries, objects it could not use)."""
+    run = config.stash.get(RUN_KEY, None)
+    notes = list(getattr(run.view, "notes", [])) if run is not None else []
+    return [n for n in notes if n not in (run.notes if run is not None else [])]
 
 
 def _write_warnings(terminalreporter: Any, summary: RunSummary) -> None:
