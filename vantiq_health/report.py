@@ -15,17 +15,14 @@ import math
 import os
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from vantiq_health.session import demo_snapshot
+
 # The plugin's modules are imported by pytest.main, not before: imported here first,
 # pytest could not rewrite their asserts and would warn about each.
-
-
-def demo_snapshot() -> Path:
-    return Path(str(resources.files("vantiq_health").joinpath("demo")))
 
 
 def _has_cluster(args: list[str]) -> bool:

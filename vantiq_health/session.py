@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,11 @@ class Run:
             return str(self.view.version().get("gitVersion", "unknown"))
         except Unavailable as exc:
             return f"unknown ({exc})"
+
+
+def demo_snapshot() -> Path:
+    """The bundled demo snapshot (`make report` without a cluster)."""
+    return Path(str(resources.files("vantiq_health").joinpath("demo")))
 
 
 def split_namespaces(given: list[str] | None) -> list[str]:

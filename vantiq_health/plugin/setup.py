@@ -16,8 +16,7 @@ from vantiq_health.config import ConfigError
 from vantiq_health.plugin.api import RUN_KEY
 from vantiq_health.plugin.results import Reporter
 from vantiq_health.plugin.rootdir import PROJECT_KEY
-from vantiq_health.report import demo_snapshot
-from vantiq_health.session import RunOptions, SetupError, start
+from vantiq_health.session import RunOptions, SetupError, demo_snapshot, start
 
 DEFAULT_HTML = "reports/report.html"
 DEFAULT_JSON = "reports/results.json"

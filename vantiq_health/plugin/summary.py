@@ -146,7 +146,7 @@ def is_demo(config: pytest.Config) -> bool:
     snapshot = run.view.describe().get("snapshot") if run else None
     if not snapshot:
         return False
-    from vantiq_health.report import demo_snapshot
+    from vantiq_health.session import demo_snapshot
 
     return Path(snapshot).resolve() == demo_snapshot().resolve()
 
