@@ -12,6 +12,11 @@ from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, name, parse_time
 from vantiq_health.findings import Finding, finding
+from vantiq_health.probes.result import ProbeResult
+
+FAKE_CN = (
+    "Kubernetes Ingress Controller Fake Certificate"  # what ingress-nginx serves without a usable Secret
+)
 
 
 def hostname_matches(host: str, pattern: str) -> bool:
@@ -184,6 +189,25 @@ def _chain(sec: str, certs: list[dict[str, Any]], self_signed_ok: bool) -> list[
                 "error",
             )
         )
+    last = certs[-1]
+    if not last.get("self_signed") and not last.get("ca", True) and not misplaced:
+        found.append(
+            finding(
+                "VQ001",
+                f"Secret {sec}: the certificate chain is incomplete: the issuing CA certificate is missing",
+                [
+                    f"tls.crt holds {len(certs)} certificate(s); the last, {last.get('subject')}, is no CA "
+                    f"and its issuer ({last.get('issuer')}) is not in the chain",
+                    "clients that do not already hold that intermediate refuse the connection "
+                    "(Java, curl, mobile apps; browsers sometimes fetch it)",
+                ],
+                [],
+                "error",
+                advice=[
+                    "Append the intermediate certificate(s) after the leaf in tls.crt (leaf first, then each issuer)."
+                ],
+            )
+        )
     if leaf.get("self_signed") and not self_signed_ok:
         found.append(
             finding(
@@ -195,3 +219,62 @@ def _chain(sec: str, certs: list[dict[str, Any]], self_signed_ok: bool) -> list[
             )
         )
     return found
+
+
+# -- live: what the ingress serves (SNI) ----------------------------------------------------------
+def secret_leaf(secret: Obj) -> dict[str, Any] | None:
+    """The Secret's leaf certificate metadata, or None when tls.crt holds none that parses."""
+    blocks, problem = _blocks(secret, "tls.crt")
+    certs = [b for b in blocks if b.get("type") == "certificate"]
+    return None if problem or not certs else certs[0]
+
+
+def served_findings(secret: Obj, host: str, served: ProbeResult) -> tuple[list[Finding], list[str]]:
+    """VQ001 live for one host: the certificate served with SNI `host` against the Secret's leaf."""
+    sec, leaf = name(secret), secret_leaf(secret) or {}
+    ask = f"openssl s_client -connect {served.target} -servername {host} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 -subject -enddate"
+    if not served.ok:
+        if served.network_failure:
+            return [], [f"{host}: served certificate not compared: {served.error} (reachability is VQ003's)"]
+        return [
+            finding(
+                "VQ001",
+                f"the ingress at {served.target} does not complete a TLS handshake for host {host}",
+                [served.describe(), served.error],
+                [ask],
+                "error",
+            )
+        ], []
+    got = served.data
+    if got.get("fingerprint") == leaf.get("fingerprint"):
+        return [], [
+            f"{host}: the ingress at {served.target} ({served.vantage}) serves the Secret's certificate"
+        ]
+    default = FAKE_CN in str(got.get("subject"))
+    diagnosis = (
+        f"the ingress serves its default certificate for host {host}, not Secret {sec}'s: "
+        "the controller could not load the Secret or the Ingress's tls section does not name the host"
+        if default
+        else f"the ingress serves a different certificate for host {host} than Secret {sec} holds: "
+        "the controller did not pick up a renewal"
+    )
+    return [
+        finding(
+            "VQ001",
+            diagnosis,
+            [
+                f"served by {served.target} ({served.vantage}): {got.get('subject')}, until {got.get('not_after')}, "
+                f"SHA-256 {got.get('fingerprint')}",
+                f"Secret {sec}: {leaf.get('subject')}, until {leaf.get('not_after')}, SHA-256 {leaf.get('fingerprint')}",
+            ],
+            [
+                ask,
+                f"kubectl get secret -n {secret['metadata'].get('namespace', '')} {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -fingerprint -sha256",
+            ],
+            "error",
+            advice=[
+                "Read the ingress controller's log for the Secret's name; restart the controller "
+                "if it kept the old certificate."
+            ],
+        )
+    ], []
