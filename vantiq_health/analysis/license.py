@@ -72,8 +72,8 @@ def _when(value: Any) -> str | None:
         seconds = value / 1000 if value > 1e11 else value
         return datetime.fromtimestamp(seconds, UTC).isoformat()
     parsed = parse_time(str(value).strip().replace(" ", "T", 1))
-    if parsed is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value).strip()):
-        parsed = datetime.fromisoformat(str(value).strip()).replace(tzinfo=UTC)
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # a date or time without a zone: read as UTC
     return parsed.isoformat() if parsed else None
 
 
@@ -140,14 +140,14 @@ def _expiry(
 ) -> Finding | str:
     days = int((expires - now).total_seconds() // 86400)
     if expires > now and days >= days_left:
-        return f"{key}: the license expires on {expires.date()} ({days} days){whose}"
+        return f"the license expires on {expires.date()} ({days} days), read from {key}{whose}"
     said = (
         f"expired on {expires.date()}" if expires <= now else f"expires in {days} day(s), on {expires.date()}"
     )
     return finding(
         "VQ002",
         f"the Vantiq license in Secret {sec} {said}{whose}",
-        [f"{key}: expiry {expires.isoformat()} (read from the license file)"],
+        [f"expiry {expires.isoformat()}, read from the license file {key}"],
         [],
         "warning",
         advice=[
@@ -179,7 +179,7 @@ def expiry_findings(
                 "VQ002",
                 f"Secret {sec} was written {stale.isoformat()}, after the vantiq pods started "
                 f"({pods_started.isoformat()}): the new license is not in effect until they restart (see SEC003)",
-                [f"{sec} last written {stale.isoformat()} (metadata.managedFields)"],
+                [f"{sec} last written {stale.isoformat()} (metadata.managedFields)", *facts],
                 [],
                 "info",
             )

@@ -70,12 +70,12 @@ def certificate_findings(
                 [inspect],
             )
         ], []
-    leaf = certs[0]
+    leaf = _leaf(secret, certs)
     found: list[Finding] = []
     found += _validity(sec, leaf, now, expiry_days, inspect)
     found += _hosts(sec, leaf, ingress_hosts(ingresses, sec), inspect)
     found += _key_match(secret, sec, leaf)
-    found += _chain(sec, certs, self_signed_ok)
+    found += _chain(sec, certs, leaf, self_signed_ok)
     facts = [
         f"{sec}: subject {leaf.get('subject')}, issuer {leaf.get('issuer')}",
         f"{sec}: valid {leaf.get('not_before')} to {leaf.get('not_after')}; SANs {', '.join(leaf.get('sans') or []) or 'none'}",
@@ -170,15 +170,34 @@ def _key_match(secret: Obj, sec: str, leaf: dict[str, Any]) -> list[Finding]:
     return []
 
 
-def _chain(sec: str, certs: list[dict[str, Any]], self_signed_ok: bool) -> list[Finding]:
+def _leaf(secret: Obj, certs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The server's own certificate: the one tls.key belongs to, else the first that is no CA, else the first.
+
+    A chain out of order is one finding (the chain's), not also an expired or
+    mismatched "leaf" that is really the intermediate placed first.
+    """
+    keys, _ = _blocks(secret, "tls.key")
+    key = next((b.get("public_key") for b in keys if b.get("type") == "private-key"), None)
+    by_key = [c for c in certs if key and c.get("public_key") == key]
+    not_ca = [c for c in certs if c.get("ca") is False]
+    return (by_key or not_ca or certs)[0]
+
+
+def _chain(
+    sec: str, certs: list[dict[str, Any]], leaf: dict[str, Any], self_signed_ok: bool
+) -> list[Finding]:
     found = []
-    leaf = certs[0]
     subjects = [c.get("subject") for c in certs]
     misplaced = [
         f"certificate {i + 1} ({c.get('subject')}) is not issued by the next one ({subjects[i + 1]})"
         for i, c in enumerate(certs[:-1])
         if c.get("issuer") != subjects[i + 1] and not c.get("self_signed")
     ]
+    if leaf is not certs[0]:
+        misplaced.insert(
+            0,
+            f"the server's certificate ({leaf.get('subject')}) is number {certs.index(leaf) + 1}, not the first",
+        )
     if misplaced and any(c.get("issuer") in subjects for c in certs if not c.get("self_signed")):
         found.append(
             finding(
