@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import SuiteRun, run_live
+from tests.harness import SuiteRun, run_live, run_snapshot
 from tests.probes.tls import Pair, SniServer, plain_server, sni_server
 from tests.scenarios.certs import issue, server_chain
 from tests.scenarios.installation import DOMAIN, Scenario, baseline
@@ -170,16 +170,19 @@ def test_a_renewal_the_controller_did_not_pick_up(pytester: pytest.Pytester, tmp
     crt, key = server_chain(DOMAIN, sc.clock.now, days_left=400)  # renewed: a new certificate in the Secret
     sc.find("Secret", "prod", "vantiq-ssl-cert")["data"].update({"tls.crt": b64(crt), "tls.key": b64(key)})
     with sni_server(tmp_path / "certs", fake_pair(), {DOMAIN: old}) as srv:
-        run = _vq001(pytester, sc, f"--endpoint=ingress=127.0.0.1:{srv.port}")
-    assert run.outcomes()[("VQ001", "prod")] == "failed", run.output()
-    message = run.message("VQ001", "prod")
-    assert (
-        f"the ingress serves a different certificate for host {DOMAIN} than Secret vantiq-ssl-cert holds: "
-        "the controller did not pick up a renewal" in message
-    )
-    assert f"SHA-256 {_fingerprint(old[0])}" in message
-    assert f"SHA-256 {_fingerprint(crt)}" in message
-    assert f"-servername {DOMAIN}" in message
+        run = _vq001(pytester, sc, f"--endpoint=ingress=127.0.0.1:{srv.port}", "--save-snapshot=saved")
+    # the saved snapshot carries the probe's record: the same verdict offline, the server gone
+    offline = run_snapshot(pytester, pytester.path / "saved", "-k", "tls_certificate")
+    for done in (run, offline):
+        assert done.outcomes() == {("VQ001", "prod"): "failed"}, done.output()
+        message = done.message("VQ001", "prod")
+        assert (
+            f"the ingress serves a different certificate for host {DOMAIN} than Secret vantiq-ssl-cert holds: "
+            "the controller did not pick up a renewal" in message
+        )
+        assert f"SHA-256 {_fingerprint(old[0])}" in message
+        assert f"SHA-256 {_fingerprint(crt)}" in message
+        assert f"-servername {DOMAIN}" in message
 
 
 def test_the_controllers_fake_certificate_is_named(pytester: pytest.Pytester, tmp_path: Path) -> None:
