@@ -186,30 +186,9 @@ def _leaf(secret: Obj, certs: list[dict[str, Any]]) -> dict[str, Any]:
 def _chain(
     sec: str, certs: list[dict[str, Any]], leaf: dict[str, Any], self_signed_ok: bool
 ) -> list[Finding]:
-    found = []
-    subjects = [c.get("subject") for c in certs]
-    misplaced = [
-        f"certificate {i + 1} ({c.get('subject')}) is not issued by the next one ({subjects[i + 1]})"
-        for i, c in enumerate(certs[:-1])
-        if c.get("issuer") != subjects[i + 1] and not c.get("self_signed")
-    ]
-    if leaf is not certs[0]:
-        misplaced.insert(
-            0,
-            f"the server's certificate ({leaf.get('subject')}) is number {certs.index(leaf) + 1}, not the first",
-        )
-    if misplaced and any(c.get("issuer") in subjects for c in certs if not c.get("self_signed")):
-        found.append(
-            finding(
-                "VQ001",
-                f"Secret {sec}: the certificate chain is out of order (leaf first, then each issuer)",
-                misplaced,
-                [],
-                "error",
-            )
-        )
+    found = _order(sec, certs, leaf)
     last = certs[-1]
-    if not last.get("self_signed") and not last.get("ca", True) and not misplaced:
+    if not found and not last.get("self_signed") and not last.get("ca", True):
         found.append(
             finding(
                 "VQ001",
@@ -240,6 +219,32 @@ def _chain(
     return found
 
 
+def _order(sec: str, certs: list[dict[str, Any]], leaf: dict[str, Any]) -> list[Finding]:
+    """Leaf first, then each certificate's issuer."""
+    subjects = [c.get("subject") for c in certs]
+    misplaced = [
+        f"certificate {i + 1} ({c.get('subject')}) is not issued by the next one ({subjects[i + 1]})"
+        for i, c in enumerate(certs[:-1])
+        if c.get("issuer") != subjects[i + 1] and not c.get("self_signed")
+    ]
+    if leaf is not certs[0]:
+        misplaced.insert(
+            0,
+            f"the server's certificate ({leaf.get('subject')}) is number {certs.index(leaf) + 1}, not the first",
+        )
+    if not misplaced or not any(c.get("issuer") in subjects for c in certs if not c.get("self_signed")):
+        return []
+    return [
+        finding(
+            "VQ001",
+            f"Secret {sec}: the certificate chain is out of order (leaf first, then each issuer)",
+            misplaced,
+            [],
+            "error",
+        )
+    ]
+
+
 # -- live: what the ingress serves (SNI) ----------------------------------------------------------
 def secret_leaf(secret: Obj) -> dict[str, Any] | None:
     """The Secret's leaf certificate metadata, or None when tls.crt holds none that parses."""
@@ -250,7 +255,7 @@ def secret_leaf(secret: Obj) -> dict[str, Any] | None:
 
 def served_findings(secret: Obj, host: str, served: ProbeResult) -> tuple[list[Finding], list[str]]:
     """VQ001 live for one host: the certificate served with SNI `host` against the Secret's leaf."""
-    sec, leaf = name(secret), secret_leaf(secret) or {}
+    leaf = secret_leaf(secret) or {}
     ask = f"openssl s_client -connect {served.target} -servername {host} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 -subject -enddate"
     if not served.ok:
         if served.network_failure:
@@ -269,31 +274,33 @@ def served_findings(secret: Obj, host: str, served: ProbeResult) -> tuple[list[F
         return [], [
             f"{host}: the ingress at {served.target} ({served.vantage}) serves the Secret's certificate"
         ]
-    default = FAKE_CN in str(got.get("subject"))
+    return [_mismatch(secret, host, served, leaf, ask)], []
+
+
+def _mismatch(secret: Obj, host: str, served: ProbeResult, leaf: dict[str, Any], ask: str) -> Finding:
+    sec, got = name(secret), served.data
     diagnosis = (
         f"the ingress serves its default certificate for host {host}, not Secret {sec}'s: "
         "the controller could not load the Secret or the Ingress's tls section does not name the host"
-        if default
+        if FAKE_CN in str(got.get("subject"))
         else f"the ingress serves a different certificate for host {host} than Secret {sec} holds: "
         "the controller did not pick up a renewal"
     )
-    return [
-        finding(
-            "VQ001",
-            diagnosis,
-            [
-                f"served by {served.target} ({served.vantage}): {got.get('subject')}, until {got.get('not_after')}, "
-                f"SHA-256 {got.get('fingerprint')}",
-                f"Secret {sec}: {leaf.get('subject')}, until {leaf.get('not_after')}, SHA-256 {leaf.get('fingerprint')}",
-            ],
-            [
-                ask,
-                f"kubectl get secret -n {secret['metadata'].get('namespace', '')} {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -fingerprint -sha256",
-            ],
-            "error",
-            advice=[
-                "Read the ingress controller's log for the Secret's name; restart the controller "
-                "if it kept the old certificate."
-            ],
-        )
-    ], []
+    return finding(
+        "VQ001",
+        diagnosis,
+        [
+            f"served by {served.target} ({served.vantage}): {got.get('subject')}, until {got.get('not_after')}, "
+            f"SHA-256 {got.get('fingerprint')}",
+            f"Secret {sec}: {leaf.get('subject')}, until {leaf.get('not_after')}, SHA-256 {leaf.get('fingerprint')}",
+        ],
+        [
+            ask,
+            f"kubectl get secret -n {secret['metadata'].get('namespace', '')} {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -fingerprint -sha256",
+        ],
+        "error",
+        advice=[
+            "Read the ingress controller's log for the Secret's name; restart the controller "
+            "if it kept the old certificate."
+        ],
+    )
