@@ -232,10 +232,10 @@ def sanitize_secret(secret: dict[str, Any]) -> tuple[dict[str, Any], dict[str, S
     return clean, {k: v for k, v in values.items() if v is not None}
 
 
-def _license_key(key: str) -> bool:
+def _license_key(key: object) -> bool:
     from vantiq_health.analysis.license import LICENSE_KEY
 
-    return bool(LICENSE_KEY.search(key))
+    return bool(LICENSE_KEY.search(str(key)))
 
 
 def _read_license(value: Sensitive) -> dict[str, Any]:

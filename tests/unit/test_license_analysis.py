@@ -200,3 +200,12 @@ def test_a_license_newer_than_the_pods_points_to_sec003() -> None:
 def test_no_vantiq_pod_says_the_mount_was_not_checked() -> None:
     _, facts = judge(_secret(license_file(NOW + timedelta(days=200))), [])
     assert facts[0] == f"no vantiq pod in prod: the mount at {PATH} is not checked"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"exp": 1e300}', b'{"exp": -1e20}', b"[" * 100000, b'{"expires": "9999-99-99"}'],
+    ids=["far-future", "far-past", "deep-nesting", "no-date"],
+)
+def test_nothing_raises_out_of_the_reader(content: bytes) -> None:
+    assert read_license(content)["expires"] is None
