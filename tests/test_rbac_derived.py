@@ -130,20 +130,27 @@ def grants(role_names: Iterable[str]) -> set[Permission]:
 
 
 # -- the runs ------------------------------------------------------------------------------------
+def suite(workdir: Path, kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The checks as a user runs them, on --namespace prod, the reports in workdir (--report-dir)."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(CHECKS),
+        f"--rootdir={ROOT}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    command += ["--kubeconfig", str(kubeconfig), "--namespace", "prod", "--report-dir", str(workdir), *args]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False, timeout=300)
+
+
 def _run(sc: Scenario, workdir: Path, *args: str) -> tuple[set[tuple[str, str]], dict[str, Any]]:
     workdir.mkdir(parents=True)
     with FakeCluster(sc.objects, logs=sc.logs, version=sc.version, failing=sc.failing) as fake:
         kubeconfig = fake.write_kubeconfig(workdir / "kubeconfig")
-        subprocess.run(
-            [sys.executable, "-m", "pytest", str(CHECKS), f"--rootdir={ROOT}", "-q", "-p", "no:cacheprovider"]
-            + ["--kubeconfig", str(kubeconfig), "--namespace", "prod", "--probe-timeout", "1"]
-            + ["--results-json", str(workdir / "results.json"), "--junitxml", str(workdir / "junit.xml")]
-            + ["--html", str(workdir / "report.html"), *args],
-            cwd=workdir,
-            capture_output=True,
-            check=False,
-            timeout=300,
-        )
+        suite(workdir, kubeconfig, "--probe-timeout", "1", *args)
         requests = set(fake.requests)
     return requests, json.loads((workdir / "results.json").read_text())
 
@@ -235,18 +242,8 @@ def test_a_run_without_secrets_completes_with_the_secret_checks_skipped(tmp_path
     sc.forbidden = [("list", "secrets", "*"), ("get", "secrets", "*")]
     with FakeCluster(sc.objects, logs=sc.logs, version=sc.version, forbidden=sc.forbidden) as fake:
         kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", str(CHECKS), f"--rootdir={ROOT}", "-q", "-p", "no:cacheprovider"]
-            + ["--kubeconfig", str(kubeconfig), "--namespace", "prod", "--no-live"]
-            + ["--results-json", str(tmp_path / "r.json"), "--junitxml", str(tmp_path / "j.xml")]
-            + ["--html", str(tmp_path / "r.html")],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-    doc = json.loads((tmp_path / "r.json").read_text())
+        done = suite(tmp_path, kubeconfig, "--no-live")
+    doc = json.loads((tmp_path / "results.json").read_text())
     outcome = {(r["id"], r["namespace"]): r for r in doc["results"]}
     assert done.returncode == 0, done.stdout[-3000:]
     for key in [("SEC001", "prod"), ("SEC002", "prod"), ("SEC003", "prod"), ("VQ001", "prod")]:
