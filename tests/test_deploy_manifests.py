@@ -76,7 +76,9 @@ def test_the_strict_walk_fails_on_an_unknown_field() -> None:
     job = next(doc for _, doc in _documents() if doc["kind"] == "Job")
     container = job["spec"]["template"]["spec"]["containers"][0]
     container["securityContex"] = container.pop("securityContext")
-    with pytest.raises(AssertionError, match=r"containers\[0\]\.securityContex: no such field in V1Container"):
+    with pytest.raises(
+        AssertionError, match=r"containers\[0\]\.securityContex: no such field in V1Container"
+    ):
         strict_walk(job, "V1Job", "job")
 
 
@@ -163,5 +165,20 @@ def test_the_readme_rbac_table_is_the_manifests() -> None:
 def test_the_readme_read_only_role_is_the_manifest() -> None:
     section = _readme_section("Permissions")
     block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
-    reader = next(d for _, d in _documents() if d["kind"] == "ClusterRole" and d["metadata"]["name"] == READER)
+    reader = next(
+        d for _, d in _documents() if d["kind"] == "ClusterRole" and d["metadata"]["name"] == READER
+    )
     assert yaml.safe_load(block)["rules"] == reader["rules"]
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_the_ci_examples_gate_on_new_findings_per_context(name: str) -> None:
+    """Valid YAML; reports named by context, the previous run as baseline, JUnit published."""
+    text = (ROOT / "examples" / "ci" / name).read_text()
+    assert yaml.safe_load(text)
+    context = "${{ matrix.context }}" if name.startswith("github") else "$CONTEXT"
+    assert f'--context "{context}"' in text
+    assert f"reports/{context}" in text
+    assert "--report-dir" in text
+    assert "--baseline baseline/results.json" in text
+    assert "junit.xml" in text
