@@ -138,9 +138,8 @@ def test_the_workloads_fit_the_rest_of_deploy() -> None:
 def rbac_table() -> str:
     """The README's RBAC table, from the roles under deploy/."""
     rows = ["| role | kind | API group | resources | verbs |", "|---|---|---|---|---|"]
-    for _, doc in _documents():
-        if doc["kind"] not in ("Role", "ClusterRole"):
-            continue
+    roles = [doc for _, doc in _documents() if doc["kind"] in ("Role", "ClusterRole")]
+    for doc in sorted(roles, key=lambda d: d["metadata"]["name"] in OPTIONAL):  # the read-only role first
         name = doc["metadata"]["name"]
         label = f"`{name}`" + (" (opt-in)" if name in OPTIONAL else "")
         for rule in doc["rules"]:

@@ -13,11 +13,13 @@ So this proves which requests the scenarios make, and that the roles cover them;
 not prove a real API server's authorizer agrees on every detail (port-forward's verb is
 the known difference: see SUBRESOURCE_VERBS).
 
-To extend it (a new check reads something new): nothing to do when the request is a
-plain read or write, `permissions_of()` already maps it; add the grant to the right role
-under deploy/ and the README's RBAC table follows from it (`make rbac-doc` is not needed:
-tests/test_deploy_manifests.py checks the README against the manifests). A permission that
-a branch in flight will use goes in AWAITING until that branch's scenarios request it.
+To extend it when a check requests something new: `permissions_of()` is the one place that
+maps a request to permissions (plain reads and writes need nothing new; a streaming
+subresource goes in SUBRESOURCE_VERBS); add the grant to the right role under deploy/
+(read-only: rbac-reader.yaml; more than reading: optional/), paste the README's RBAC table
+that tests/test_deploy_manifests.py prints, and remove the permission from AWAITING once a
+scenario requests it. The new broken variants registered in tests/test_scenarios.py run
+here without more ado.
 """
 
 from __future__ import annotations
