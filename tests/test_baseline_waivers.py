@@ -229,3 +229,13 @@ def test_waiver_matching() -> None:
     assert w.expired(date(2027, 2, 1))
     with pytest.raises(WaiverError, match="waiver 1 needs reason"):
         parse_waivers([{"id": "X", "namespace": "prod", "until": "2027-01-01"}])
+
+
+def test_with_xdist_the_controller_knows_what_was_found(
+    pytester: pytest.Pytester, first: dict[str, Any]
+) -> None:
+    """Findings are marked on the workers; resolved and stale are decided from their reports."""
+    run = _run(pytester, "-n", "2", "--baseline", str(_baseline(pytester, first)))
+    assert run.result.ret == 1, run.output()
+    assert [f["object"]["name"] for f in run.doc["baseline"]["resolved"]] == ["vantiq-0"]
+    assert [f["baseline"] for f in _findings(run)[("WL003", "prod")]] == ["new"]

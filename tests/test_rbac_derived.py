@@ -28,6 +28,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,8 +168,11 @@ def requested(tmp_path_factory: pytest.TempPathFactory) -> dict[Permission, str]
         runs.append((f"baseline-{version}", sc, ()))
     runs += [(v.name, build(v), v.args) for v in VARIANTS]
     seen: dict[Permission, str] = {}
-    for name, sc, args in runs:
-        requests, doc = _run(sc, tmp_path_factory.mktemp("rbac") / name, *args)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each run: its own server thread and suite process
+        done = pool.map(
+            lambda run: (run[0], *_run(run[1], tmp_path_factory.mktemp("rbac") / run[0], *run[2])), runs
+        )
+    for name, requests, doc in done:
         errors = [r["id"] for r in doc["results"] if r["outcome"] == "error"]
         assert not errors, f"{name}: checks ended in error: {errors}"
         for method, target in sorted(requests):

@@ -95,7 +95,6 @@ class Gate:
         if check_id is None or call.when != "call" or report.skipped:
             return report
         namespace = namespace_of(item)
-        self.judged.add((check_id, namespace))
         gates = self._mark(check_id, namespace, report.user_properties)
         self._mark(check_id, namespace, item.user_properties)  # what JUnit reads
         for f in getattr(report, FINDINGS_ATTR, None) or []:
@@ -117,11 +116,26 @@ class Gate:
             )
             judgement.annotate(finding)
             props[i] = (name, json.dumps(finding, ensure_ascii=False))
-            self.current.add(finding_key(check_id, namespace, finding.get("object")))
-            if judgement.waiver is not None:
-                self.used.add(judgement.waiver)
             gates = bool(gates) or judgement.gates
         return gates
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """What the run found, from the reports (with xdist they arrive here from the workers)."""
+        props = dict(report.user_properties)
+        if report.when != "call" or report.skipped or "check_id" not in props:
+            return
+        check_id, namespace = str(props["check_id"]), str(props.get("namespace") or "") or None
+        self.judged.add((check_id, namespace))
+        for name, value in report.user_properties:
+            if name == FINDING_PROPERTY:
+                finding = json.loads(str(value))
+                self.current.add(finding_key(check_id, namespace, finding.get("object")))
+                waiver = finding.get("waiver") or {}
+                self.used.update(
+                    w
+                    for w in self.waivers
+                    if w.to_dict() == {k: v for k, v in waiver.items() if k != "state"}
+                )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
