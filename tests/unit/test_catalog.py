@@ -124,8 +124,12 @@ def test_the_readme_rbac_role_grants_every_kind_the_checks_read() -> None:
     }
     for kind in _read_kinds():
         group = KINDS[kind.split("/")[0]].group
-        verb = "get" if "/" in kind else "list"  # the view lists each kind; a subresource (pods/log) is per object
-        assert (group, kind, verb) in granted, f"the README's ClusterRole lacks {verb} {kind} ({group or 'core'})"
+        verb = (
+            "get" if "/" in kind else "list"
+        )  # the view lists each kind; a subresource (pods/log) is per object
+        assert (group, kind, verb) in granted, (
+            f"the README's ClusterRole lacks {verb} {kind} ({group or 'core'})"
+        )
 
 
 def test_the_readme_capture_commands_capture_every_kind_the_checks_read() -> None:
