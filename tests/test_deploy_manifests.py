@@ -181,3 +181,16 @@ def test_the_ci_examples_gate_on_new_findings_per_context(name: str) -> None:
     assert "--report-dir" in text
     assert "--baseline baseline/results.json" in text
     assert "junit.xml" in text
+
+
+def test_the_mounted_config_is_a_valid_config_and_its_waiver_example_too(tmp_path: Path) -> None:
+    from vantiq_health.config import load_config
+
+    path = DEPLOY / "vantiq-health.toml"
+    assert load_config(path).waivers == []
+    example = "\n".join(
+        line.removeprefix("# ") for line in path.read_text().splitlines() if line.startswith("# ")
+    )
+    (tmp_path / "waivers.toml").write_text(example[example.index("[[waivers]]") :])
+    (waiver,) = load_config(tmp_path / "waivers.toml").waivers
+    assert (waiver.id, waiver.namespace, waiver.object) == ("MG003", "prod", "mongobackup")
