@@ -5,7 +5,8 @@ plain `str` for what is shown as it is (commands, object names, log lines, value
 catalogs `data/messages/<lang>.toml` hold one table per check id (`[WL001]`) plus `[common]`
 for the plugin's own texts (summary lines, report headings, verdicts, usage errors, skip
 reasons); a key is `"WL001.crash_looping"` or `"common.verdict"`. Placeholders are named
-(`{pod}`); `{n:finding/findings}` renders "1 finding", "2 findings" (Japanese writes `{n}件`).
+(`{pod}`); `{n:finding/findings}` renders "1 finding", "2 findings" (Japanese writes `{n} 件`);
+a list or tuple parameter is joined: `{items:; }` with "; ", `{items}` with ", ".
 A parameter that is itself a `Msg` is rendered in the same language.
 
 The language is chosen once per run (`--lang`, `lang = "ja"` in the config file, else the
@@ -13,7 +14,7 @@ locale: `ja_*` in LC_ALL / LC_MESSAGES / LANG) and set with `set_language`; mach
 (ids, outcomes, severities) never go through here.
 
 Converting a module (the pattern):
-1. replace each f-string of human text by `msg("ID.key", name=value, ...)`, the key under
+1. replace each f-string of human text by `msg("<ID>.<key>", name=value, ...)`, the key under
    the check id that produces it (shared phrases of a module under `[common]`);
 2. add the key to `en.toml` (the old English text, placeholders for the values) and to
    `ja.toml` (the same placeholders; the notes' words: Secret, Pod, PV, デプロイ, 再起動; です/ます);
@@ -124,8 +125,8 @@ class _Formatter(string.Formatter):
             return f"{value} {one if value == 1 else many}"
         if isinstance(value, Msg):
             value = render(value, self.lang)
-        elif isinstance(value, list | tuple):
-            value = ", ".join(render(v, self.lang) for v in value)
+        elif isinstance(value, list | tuple):  # {items:; } joins with "; ", {items} with ", "
+            return (format_spec or ", ").join(render(v, self.lang) for v in value)
         return super().format_field(value, format_spec)
 
 

@@ -168,7 +168,7 @@ def _finding(item: dict[str, Any]) -> str:
     advice = "".join(f'<p class="vh-advice">{escape(a)}</p>' for a in item.get("advice") or [])
     return (
         f'<article class="vh-finding vh-finding--{escape(item["severity"])}">'
-        f'<p class="vh-finding-head"><span class="vh-badge">{escape(tr("common.severity_" + item["severity"]))}'
+        f'<p class="vh-finding-head"><span class="vh-badge">{escape(tr(f"common.severity_{item['severity']}"))}'
         f"</span> <b>{escape(meta.id)}</b> {escape(title(meta.id))}</p>"
         f'<p class="vh-diagnosis">{escape(item["diagnosis"])}</p>'
         + (f'<ul class="vh-evidence">{evidence}</ul>' if evidence else "")
