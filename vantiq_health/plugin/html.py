@@ -163,12 +163,13 @@ def _findings(found: RunSummary) -> str:
 def _finding(item: dict[str, Any]) -> str:
     meta = entry(item["check_id"])
     why = catalog_text(meta.id, "why", meta.why)
+    badge = tr(f"common.severity_{item['severity']}")
     evidence = "".join(f"<li>{escape(e)}</li>" for e in item.get("evidence") or [])
     fix = escape("\n".join(item.get("fix") or []))
     advice = "".join(f'<p class="vh-advice">{escape(a)}</p>' for a in item.get("advice") or [])
     return (
         f'<article class="vh-finding vh-finding--{escape(item["severity"])}">'
-        f'<p class="vh-finding-head"><span class="vh-badge">{escape(tr(f"common.severity_{item['severity']}"))}'
+        f'<p class="vh-finding-head"><span class="vh-badge">{escape(badge)}'
         f"</span> <b>{escape(meta.id)}</b> {escape(title(meta.id))}</p>"
         f'<p class="vh-diagnosis">{escape(item["diagnosis"])}</p>'
         + (f'<ul class="vh-evidence">{evidence}</ul>' if evidence else "")
