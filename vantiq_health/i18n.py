@@ -62,7 +62,7 @@ class Msg(str):
 Text = str  # a plain str (shown as it is) or a Msg (rendered per language)
 
 
-def msg(key: str, **params: Any) -> Msg:
+def msg(key: str, /, **params: Any) -> Msg:
     return Msg(key, tuple(params.items()))
 
 
@@ -154,7 +154,7 @@ def as_text(value: Any, lang: str | None = None) -> Any:
     return render(value, lang) if isinstance(value, Msg) else value
 
 
-def tr(key: str, lang: str | None = None, **params: Any) -> str:
+def tr(key: str, lang: str | None = None, /, **params: Any) -> str:
     """A text of the catalog rendered right away (the plugin's own texts)."""
     return render(msg(key, **params), lang)
 
