@@ -172,3 +172,9 @@ def source_titles(check_id: str, english: str, lang: str | None = None) -> str:
     lang = lang or _current
     titles = tables(lang).get(check_id, {}).get("sources") if lang != DEFAULT else None
     return "、".join(f"「{t}」" for t in titles) if titles else f"「{english}」"
+
+
+def reason_of(exc: BaseException) -> Text:
+    """An exception's one-line reason, kept as a `Msg` when it was raised with one."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Msg) else str(exc)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from vantiq_health.catalog import CatalogEntry, entry
-from vantiq_health.i18n import msg
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.plugin.api import RUN_KEY, cannot_check, check_id_of
 from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable, kind_info
@@ -58,7 +58,7 @@ def unmet_need(run: Run, meta: CatalogEntry, namespace: str | None) -> str | Non
         try:
             run.view.objects(kind, namespace)
         except Unavailable as exc:
-            return str(exc)
+            return reason_of(exc)
     return None
 
 

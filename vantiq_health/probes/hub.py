@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis import keycloak
 from vantiq_health.analysis.k8s import Obj, label_selector_matches
+from vantiq_health.i18n import msg
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 from vantiq_health.probes.result import ProbeResult
@@ -129,11 +130,9 @@ class Probes:
 
     def _require_live(self) -> None:
         if not self.live:
-            raise Unavailable("live probes are off (--no-live)")
+            raise Unavailable(msg("common.live_off"))
         if self.run.view.mode == "snapshot":
-            raise Unavailable(
-                "a snapshot holds no live service: live checks skip (run against the cluster for them)"
-            )
+            raise Unavailable(msg("common.snapshot_not_live"))
 
     def reach(self, service: str, namespace: str, host: str, port: int) -> Reach:
         """Where to connect for a service, and the vantage that decides what a network failure means."""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vantiq_health import redact
+from vantiq_health.i18n import msg
 from vantiq_health.sensitive import Sensitive
 
 CAUSES = ("forbidden", "not_served", "failed", "dead")
@@ -92,8 +93,9 @@ def kind_info(resource: str) -> Kind:
 
 
 def needs(verb: str, resource: str, namespace: str | None) -> str:
-    where = f"in {namespace}" if namespace else "(cluster scope)"
-    return f"needs: {verb} {resource} {where}"
+    if namespace:
+        return msg("common.needs_in", verb=verb, resource=resource, namespace=namespace)
+    return msg("common.needs_cluster", verb=verb, resource=resource)
 
 
 class ClusterView:
