@@ -155,7 +155,9 @@ def test_demo_report_in_japanese_renders_every_character(
             root = tools("DOM.getDocument", depth=-1)["root"]
             texts = list(_text_parents(root))
             assert len(texts) > 30
-            missing, families, rendered = [], set(), 0
+            missing: list[tuple[str, str]] = []
+            families: set[str] = set()
+            rendered = 0
             for node_id, text in texts:
                 fonts = tools("CSS.getPlatformFontsForNode", nodeId=node_id)["fonts"]
                 if not fonts:  # not drawn: <title>, a collapsed <details>

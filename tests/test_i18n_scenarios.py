@@ -58,7 +58,9 @@ def test_japanese_run_gives_the_same_outcomes(pytester: pytest.Pytester, variant
     assert "重大度別の問題" in summary, summary
 
 
-def test_the_config_file_and_the_locale_choose_japanese(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_the_config_file_and_the_locale_choose_japanese(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     variant = next(v for v in VARIANTS if v.name == "wl003-bootstrap")
     snap = write_get_output(build(variant), tmp_path / "snap")
     config = tmp_path / "vantiq-health.toml"
@@ -68,9 +70,9 @@ def test_the_config_file_and_the_locale_choose_japanese(pytester: pytest.Pyteste
     assert "[WL003] 確認" not in by_config.message("WL003", "prod")
     assert "件の問題があります" in by_config.message("WL003", "prod")
     assert "出典: 運用ノート 「MongoDB Podが起動しない」" in by_config.message("WL003", "prod")
-    pytester.monkeypatch.setenv("LANG", "ja_JP.UTF-8")
-    pytester.monkeypatch.delenv("LC_ALL", raising=False)
-    pytester.monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
     by_locale = run_snapshot(pytester, snap)
     assert by_locale.doc["lang"] == "ja"
     by_option = run_snapshot(pytester, snap, "--lang", "en")  # the option wins over the locale

@@ -62,7 +62,8 @@ class Msg(str):
 Text = str  # a plain str (shown as it is) or a Msg (rendered per language)
 
 
-def msg(key: str, /, **params: Any) -> Msg:
+def msg(key: str, /, **params: Any) -> str:
+    """A `Msg`, typed as the `str` it also is: texts mix with plain strings (values, commands)."""
     return Msg(key, tuple(params.items()))
 
 

@@ -167,8 +167,8 @@ def missing_references(
     for (kind, obj_name, key), wheres in sorted(
         missing.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
     ):
-        ref = f"{kind} {namespace}/{obj_name}"
-        what = msg("SEC001.no_key", ref=ref, key=repr(key)) if key else msg("SEC001.missing", ref=ref)
+        named = f"{kind} {namespace}/{obj_name}"
+        what = msg("SEC001.no_key", ref=named, key=repr(key)) if key else msg("SEC001.missing", ref=named)
         keys_now = existing[kind].get(obj_name)
         evidence: list[str] = [msg("SEC001.referenced_by", where=w) for w in sorted(set(wheres))]
         if keys_now is not None:
