@@ -68,7 +68,8 @@ def explain(findings: Findings, lang: str | None = None) -> str:
 
 
 def finding_lines(n: int, item: Finding, lang: str | None = None) -> list[str]:
-    lines = [f"{n}. [{item.severity}] {render(item.diagnosis, lang)}"]
+    severity = tr(f"common.severity_{item.severity}", lang)
+    lines = [f"{n}. [{severity}] {render(item.diagnosis, lang)}"]
     lines.extend(tr("common.label_evidence", lang, line=render(e, lang)) for e in item.evidence)
     if item.fix:
         lines.append(tr("common.label_fix", lang))

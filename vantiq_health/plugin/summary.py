@@ -19,7 +19,7 @@ import pytest
 
 from vantiq_health import sensitive
 from vantiq_health.catalog import SEVERITIES
-from vantiq_health.i18n import tr
+from vantiq_health.i18n import msg, tr
 from vantiq_health.plugin.api import FINDINGS_KEY, RUN_KEY
 from vantiq_health.render import object_of, one_line
 
@@ -98,8 +98,13 @@ class RunSummary:
 
     def severity_line(self) -> str:
         counts = self.severities
-        shown = [tr("common.severity_count", n=counts[s], severity=s) for s in SEVERITIES if counts[s]]
-        return tr("common.severity_line", shown=", ".join(shown) if shown else tr("common.severity_none"))
+        shown = [
+            msg("common.severity_count", n=counts[s], severity=msg(f"common.severity_{s}"))
+            for s in SEVERITIES
+            if counts[s]
+        ]
+        joined = msg("common.joined_comma", items=tuple(shown)) if shown else msg("common.severity_none")
+        return tr("common.severity_line", shown=joined)
 
 
 def where(record: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis import keycloak
 from vantiq_health.analysis.k8s import Obj, label_selector_matches
-from vantiq_health.i18n import msg
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 from vantiq_health.probes.result import ProbeResult
@@ -122,7 +122,7 @@ class Probes:
                 try:
                     self._done[key] = (True, make())
                 except Unavailable as exc:
-                    self._done[key] = (False, str(exc))
+                    self._done[key] = (False, reason_of(exc))
             ok, value = self._done[key]
         if not ok:
             raise Unavailable(value)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vantiq_health import redact
-from vantiq_health.i18n import msg
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.sensitive import Sensitive
 
 CAUSES = ("forbidden", "not_served", "failed", "dead")
@@ -162,7 +162,7 @@ class ClusterView:
                     # final collections need not walk the whole cluster (measured: 1 s at 5,000 pods)
                     gc.freeze()
                 except Unavailable as exc:
-                    self._cache[key] = ("unavailable", (str(exc), exc.cause))
+                    self._cache[key] = ("unavailable", (reason_of(exc), exc.cause))
         return self._cached(key)
 
     def _cached(self, key: Any) -> Any:
