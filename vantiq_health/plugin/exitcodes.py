@@ -101,7 +101,7 @@ class ExitCodes:
             code, why = 0, msg("common.allow_empty", why=why)
         planned = [i for i in check_ids(self.config.getoption("vh_check")) if i in _planned_ids()]
         if planned and code != 5:
-            self.lines.append(f"vantiq-health: {planned_line(planned).replace('nothing to run', 'not run')}")
+            self.lines.append(f"vantiq-health: {planned_line(planned, others_ran=True)}")
         session.exitstatus = code
         meaning = msg(f"common.exit_{code}") if code in MEANINGS else msg("common.exit_other")
         self.lines.append(tr("common.exit_line", code=code, meaning=meaning, why=why))
