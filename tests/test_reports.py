@@ -29,7 +29,16 @@ def sec002_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_results_json_follows_the_documented_schema(pytester: pytest.Pytester, sec002_snapshot: Path) -> None:
     run = run_snapshot(pytester, sec002_snapshot)
     doc = run.doc
-    assert set(doc) == {"schema_version", "suite_version", "generated_at", "source", "namespaces", "notes", "results", "lang"}
+    assert set(doc) == {
+        "schema_version",
+        "suite_version",
+        "generated_at",
+        "source",
+        "namespaces",
+        "notes",
+        "results",
+        "lang",
+    }
     assert doc["lang"] == "en"
     assert doc["source"]["mode"] == "snapshot"
     assert doc["source"]["server_version"] == "v1.29.4"
@@ -59,6 +68,8 @@ def test_xdist_gives_the_same_results_and_one_report(
     parallel = run_snapshot(pytester, sec002_snapshot, "-n", "2")
     assert parallel.outcomes() == single.outcomes()
     assert "2 workers" in parallel.output()
+    assert "pytest -n: every worker starts up, reads the cluster and judges it again" in parallel.output()
+    assert "pytest -n:" not in single.output()
     # findings travel from the workers to the summary as data on the reports
     assert "findings by severity: 1 error" in parallel.output()
     assert re.search(

@@ -82,6 +82,10 @@ class KeycloakDb:
 
 def _source_text(value: EnvValue) -> str:
     if value.secret:
+        if value.file:
+            return msg(
+                "KC001.source_secret_file", secret=value.secret[0], key=value.secret[1], file=value.file
+            )
         return msg("KC001.source_secret", secret=value.secret[0], key=value.secret[1])
     if value.source == "value":
         return msg("KC001.source_literal", name=value.name)
@@ -132,7 +136,8 @@ def database_of(
     for label, spec in specs:
         container = keycloak_container({"spec": spec}, wanted)
         if container is not None:
-            return database_settings(env_of(cluster, namespace, container, values=values), label)
+            env = env_of(cluster, namespace, container, values=values, pod={"spec": spec})
+            return database_settings(env, label)
     return None
 
 

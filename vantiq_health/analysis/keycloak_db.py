@@ -13,7 +13,7 @@ LINUX_KEEPALIVE = {"tcp_keepalives_idle": 7200, "tcp_keepalives_interval": 75, "
 
 
 def _diagnosis(db: KeycloakDb, res: ProbeResult, ns: str) -> tuple[str, list[str]]:
-    user, database = db.user.text, db.database.text
+    user, database = db.user.shown, db.database.shown
     secret_fix = []
     if db.password.secret:
         secret, key = db.password.secret
@@ -61,8 +61,8 @@ def login_findings(db: KeycloakDb, res: ProbeResult, ns: str) -> list[Finding]:
             "KC002.settings",
             pod=db.pod,
             addr=db.addr.source,
-            user=db.user.text,
-            database=db.database.text,
+            user=db.user.shown,
+            database=db.database.shown,
             password=db.password_source(),
             sslmode=db.sslmode or msg("KC002.driver_default"),
         ),
@@ -76,8 +76,8 @@ def login_facts(db: KeycloakDb, res: ProbeResult) -> list[str]:
     return [
         msg(
             "KC002.logged_in",
-            user=db.user.text,
-            target=f"{res.target}/{db.database.text}",
+            user=db.user.shown,
+            target=f"{res.target}/{db.database.shown}",
             vantage=res.vantage,
             steps=" → ".join(res.reached),
             ms=f"{res.latency_ms:.0f}",

@@ -316,8 +316,8 @@ def login_findings(result: ProbeResult, user: EnvValue, password: EnvValue, ns: 
         )
     fix.append(f"kubectl rollout restart sts/vantiq -n {ns}   # after correcting the Secret")
     what = {
-        "auth-failed": msg("MG002.auth_failed", user=user.text),
-        "not-authorized": msg("MG002.not_authorized", user=user.text),
+        "auth-failed": msg("MG002.auth_failed", user=user.shown),
+        "not-authorized": msg("MG002.not_authorized", user=user.shown),
     }.get(result.error_class, msg("MG002.fails_at", step=result.failed_at, error_class=result.error_class))
     return [
         finding(
