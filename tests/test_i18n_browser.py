@@ -140,6 +140,10 @@ def test_demo_report_in_japanese_renders_every_character(
     run = run_snapshot(pytester, demo_snapshot(), "--lang", "ja", "--self-contained-html", namespaces=())
     report = pytester.path / "report.html"
     assert run.doc["lang"] == "ja"
+    output = run.output()
+    assert "DEMO: 同梱のデモ用スナップショットです" in output  # the header
+    assert "システム namespace: shared" in output
+    assert "判定: 問題あり" in output  # the terminal summary
     assert '<html lang="ja">' in report.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as profile:
         for tools in _page(chromium, report.as_uri(), profile):

@@ -204,7 +204,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"vantiq-health: {exc}") from None
     i18n.set_language(config.getoption("vh_lang") or run.config.lang or i18n.locale_language())
     if is_demo(opts.snapshot):
-        run.notes.insert(0, DEMO_NOTE)
+        run.notes.insert(0, i18n.tr("common.demo_note"))
     config.pluginmanager.register(Reporter(config), "vantiq-health-reporter")
 
 
@@ -232,7 +232,9 @@ def _check_save_target(target: str | None) -> None:
         raise pytest.UsageError(f"vantiq-health: --save-snapshot {target}: {parent} is not writable")
 
 
-DEMO_NOTE = "DEMO: the bundled demo snapshot, not your cluster; its findings are there on purpose"
+DEMO_NOTE = (
+    "DEMO: the bundled demo snapshot, not your cluster; its findings are there on purpose"  # common.demo_note
+)
 
 
 def is_demo(snapshot: str | None) -> bool:
@@ -252,7 +254,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         return None
     lines = [
         f"vantiq-health {__version__}: {run.source_line()}, Kubernetes {run.server_version()}",
-        f"namespaces: {', '.join(run.namespaces)}; system namespace: {run.system_namespace}",
+        i18n.tr(
+            "common.header_namespaces", namespaces=", ".join(run.namespaces), system=run.system_namespace
+        ),
     ]
     if run.namespace_note:
         lines.append(run.namespace_note)
