@@ -76,7 +76,8 @@ DEFAULT_REDACTION: dict[str, str] = {
 MIN_FINGERPRINT_KEY = 16
 
 _TYPE_NAMES = {int: "a number", float: "a number", bool: "true or false", str: "a string", list: "a list"}
-TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction", "waivers"}
+TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction", "waivers", "lang"}
+LANGS = ("en", "ja")  # lang = "ja": the language of every human text (see vantiq_health.i18n)
 
 
 class ConfigError(Exception):
@@ -92,6 +93,7 @@ class Config:
     path: Path | None = None
     redaction: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REDACTION))
     waivers: list[Waiver] = field(default_factory=list)  # [[waivers]]: vantiq_health/waivers.py
+    lang: str | None = None  # None: --lang, else the locale decides
 
     def name(self, namespace: str | None, role: str) -> str:
         """The name of a component in a namespace, e.g. name("prod", "mongodb_service")."""
@@ -137,6 +139,12 @@ def _redaction(given: Any) -> dict[str, str]:
     return merged
 
 
+def _lang(given: Any) -> str | None:
+    if given is not None and given not in LANGS:
+        raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {given!r}")
+    return given
+
+
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
@@ -163,6 +171,7 @@ def load_config(path: Path | None) -> Config:
             },
             path=path,
             waivers=parse_waivers(raw.get("waivers", [])),
+            lang=_lang(raw.get("lang")),
         )
     except (ConfigError, WaiverError) as exc:
         raise ConfigError(f"{path}: {exc}") from None

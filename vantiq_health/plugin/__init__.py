@@ -22,7 +22,7 @@ the project's own tests and unrelated projects load it and stay untouched.
 PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
-from vantiq_health.plugin.api import check, expect, get_run
+from vantiq_health.plugin.api import cannot_check, check, expect, get_run
 
 pytest_plugins = [
     "vantiq_health.plugin.scrub",  # first: the last line before any reporter sees a report
@@ -38,4 +38,4 @@ pytest_plugins = [
     "vantiq_health.plugin.baseline",  # last: its report wrapper sees every finding property
 ]
 
-__all__ = ["check", "expect", "get_run"]
+__all__ = ["cannot_check", "check", "expect", "get_run"]
