@@ -21,6 +21,7 @@ from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
 
 if TYPE_CHECKING:  # the drivers load when a probe runs: a --no-live or snapshot run never imports them
+    from vantiq_health.probes.influx_target import InfluxProbe
     from vantiq_health.probes.portforward import Forward
 
 
@@ -276,3 +277,10 @@ class Probes:
             url, user.text or "", password.text or "", realms, self.timeout, vantage, verify=verify
         )
         return KeycloakProbe(password, self._judged(found))
+
+    def influxdb(self, namespace: str) -> InfluxProbe:
+        """The system namespace's InfluxDB, logged into with its Secret (probes/influx_target.py)."""
+        from vantiq_health.probes import influx_target
+
+        found: InfluxProbe = self._once(("influxdb", namespace), lambda: influx_target.probe(self, namespace))
+        return found
