@@ -56,7 +56,12 @@ class InfluxServer:
             client.create_database(database)
             newest = time.time_ns() - int(minutes_ago * 60e9)
             points = [
-                {"measurement": measurement, "tags": tags, "time": newest - i * 1_000_000_000, "fields": {"value": 1.0 + i}}
+                {
+                    "measurement": measurement,
+                    "tags": tags,
+                    "time": newest - i * 1_000_000_000,
+                    "fields": {"value": 1.0 + i},
+                }
                 for i in range(count)
             ]
             client.write_points(points, time_precision="n")

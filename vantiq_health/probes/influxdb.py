@@ -67,7 +67,9 @@ def classify(message: str) -> str:
     return ERROR
 
 
-def probe(login: Login, series: list[Series], window_minutes: int, timeout: float, vantage: str) -> ProbeResult:
+def probe(
+    login: Login, series: list[Series], window_minutes: int, timeout: float, vantage: str
+) -> ProbeResult:
     """Resolve, connect, log in, read; the result says how far it got and what it read."""
     return net.timed(
         "influxdb",
@@ -98,7 +100,12 @@ def _session(
     result: ProbeResult, login: Login, address: str, series: list[Series], window: int, timeout: float
 ) -> None:
     client = InfluxDBClient(
-        host=address, port=login.port, username=login.user, password=login.password, timeout=timeout, retries=1
+        host=address,
+        port=login.port,
+        username=login.user,
+        password=login.password,
+        timeout=timeout,
+        retries=1,
     )
     try:
         databases = sorted(str(p["name"]) for p in client.query("SHOW DATABASES").get_points())
@@ -129,7 +136,11 @@ def _read(client: Any, series: list[Series], databases: list[str], window: int) 
                 f"SELECT * FROM {table}{_where(s, None)} ORDER BY time DESC LIMIT 1", database=s.database
             ).get_points()
         )
-        counted = list(client.query(f"SELECT count(*) FROM {table}{_where(s, window)}", database=s.database).get_points())
-        count = max((int(v) for v in (counted[0] if counted else {}).values() if isinstance(v, int)), default=0)
+        counted = list(
+            client.query(f"SELECT count(*) FROM {table}{_where(s, window)}", database=s.database).get_points()
+        )
+        count = max(
+            (int(v) for v in (counted[0] if counted else {}).values() if isinstance(v, int)), default=0
+        )
         read[s.key] = {"last": last[0]["time"] if last else None, "count": count}
     return {"measurements": measurements, "series": read}
