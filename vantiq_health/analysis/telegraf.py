@@ -62,23 +62,29 @@ def _dialed(line: str) -> tuple[str, int] | None:
     return (dial.group(1).strip("[]"), int(dial.group(2))) if dial else None
 
 
+def _label(pod: Obj, mongodb: tuple[str, ...]) -> tuple[int, str]:
+    ns, pod_name = str(pod["metadata"].get("namespace", "")), name(pod)
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    if pod_name.startswith(tuple(f"{m}-" for m in mongodb)):
+        return 0, f"MongoDB pod {ns}/{pod_name}"
+    if "ingress-nginx" in pod_name or labels.get("app.kubernetes.io/name") == "ingress-nginx":
+        return 1, f"ingress-nginx controller pod {ns}/{pod_name} (its metrics port)"
+    return 2, f"pod {ns}/{pod_name}"
+
+
 def pod_target(host: str, port: int, pods: list[Obj], mongodb: tuple[str, ...]) -> Target:
-    """What telegraf-prom dialed: a pod of the checked namespaces by its IP, else the bare address."""
-    for pod in pods:
-        if (pod.get("status") or {}).get("podIP") != host:
-            continue
-        ns, pod_name = str(pod["metadata"].get("namespace", "")), name(pod)
-        labels = (pod.get("metadata") or {}).get("labels") or {}
-        if pod_name.startswith(tuple(f"{m}-" for m in mongodb)):
-            label = f"MongoDB pod {ns}/{pod_name}"
-        elif "ingress-nginx" in pod_name or labels.get("app.kubernetes.io/name") == "ingress-nginx":
-            label = f"ingress-nginx controller pod {ns}/{pod_name} (its metrics port)"
-        else:
-            label = f"pod {ns}/{pod_name}"
-        return Target(label, ns, pod_name, f"{host}:{port}")
-    return Target(
-        f"{host}:{port} (no pod of the checked namespaces has this address)", "", "", f"{host}:{port}"
-    )
+    """What telegraf-prom dialed: a pod of the checked namespaces by its IP, else the bare address.
+
+    Pods on the host network share their node's address: MongoDB and the ingress controller,
+    the targets telegraf-prom scrapes, go first.
+    """
+    at = [p for p in pods if (p.get("status") or {}).get("podIP") == host]
+    if not at:
+        return Target(
+            f"{host}:{port} (no pod of the checked namespaces has this address)", "", "", f"{host}:{port}"
+        )
+    _, label, pod = min(((*_label(p, mongodb), p) for p in at), key=lambda t: (t[0], t[1]))
+    return Target(label, str(pod["metadata"].get("namespace", "")), name(pod), f"{host}:{port}")
 
 
 def unreachable(
