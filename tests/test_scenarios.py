@@ -15,6 +15,7 @@ from tests.scenarios import (
     broken_influx,
     broken_keycloak_mongo,
     broken_storage,
+    broken_tls,
 )
 from tests.scenarios.installation import baseline
 from tests.scenarios.kubectl import write_cluster_info_dump, write_get_output
@@ -27,6 +28,7 @@ VARIANTS = [
     *broken_environment.VARIANTS,
     *broken_keycloak_mongo.VARIANTS,
     *broken_influx.VARIANTS,
+    *broken_tls.VARIANTS,
 ]
 WARNING_VARIANTS = [v for v in VARIANTS if v.warns]
 SCOPE_NAMESPACES: dict[str, tuple[str | None, ...]] = {
