@@ -91,6 +91,8 @@ def test_each_unreachable_target_is_named() -> None:
     }
     findings = telegraf.collection_findings(found, "shared")
     assert [f.check_id for f in findings] == ["MT006"] * 4
+    objects = {f.object.to_dict()["name"] if f.object else None for f in findings}
+    assert objects == {"node-1", "mongodb-1", "ingress-nginx-controller-7f-abc", None}
 
 
 def test_pods_sharing_an_address_name_the_scraped_one() -> None:

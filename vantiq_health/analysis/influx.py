@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, name
-from vantiq_health.findings import Finding, finding
+from vantiq_health.findings import Finding, ObjectRef, finding
 from vantiq_health.probes import result as r
 from vantiq_health.probes.influx_target import CONTAINERD, DOCKER, NGINX, ORG_METRICS, InfluxProbe
 from vantiq_health.probes.influxdb import Series
@@ -291,6 +291,7 @@ def space_findings(
                 [u.describe(), *full_lines[-3:]],
                 _expand(claim, ns),
                 severity="critical" if critical else "warning",
+                object=ObjectRef("PersistentVolumeClaim", ns, u.claim),
                 advice=EXPAND_ADVICE,
             )
         )

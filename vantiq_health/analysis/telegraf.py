@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from vantiq_health.analysis.k8s import Obj, name
-from vantiq_health.findings import Finding, finding
+from vantiq_health.findings import Finding, ObjectRef, finding
 
 DISK_FULL = ("no space left on device", "engine: error writing WAL entry")
 SLOW = "Collection took longer than expected"
@@ -128,6 +128,14 @@ def _fix(target: Target, ns: str) -> tuple[list[str], str]:
     ], "find what runs at that address"
 
 
+def _object(target: Target) -> ObjectRef | None:
+    if target.pod:
+        return ObjectRef("Pod", target.namespace, target.pod)
+    if target.label.startswith("the kubelet of node "):
+        return ObjectRef("Node", None, target.label.removeprefix("the kubelet of node "))
+    return None
+
+
 def collection_findings(found: dict[Target, list[str]], ns: str) -> list[Finding]:
     """MT006: one finding per unreachable target, naming it."""
     findings = []
@@ -139,6 +147,7 @@ def collection_findings(found: dict[Target, list[str]], ns: str) -> list[Finding
                 f"telegraf cannot collect from {target.label} at {target.address}: {len(lines)} timeout line(s)",
                 lines[-3:],
                 fix,
+                object=_object(target),
                 advice=[advice],
             )
         )
