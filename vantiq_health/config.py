@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vantiq_health.waivers import Waiver, WaiverError, parse_waivers
+
 DEFAULT_NAMES: dict[str, str] = {
     # installation namespace
     "vantiq": "vantiq",
@@ -80,7 +82,7 @@ DEFAULT_REDACTION: dict[str, str] = {
 MIN_FINGERPRINT_KEY = 16
 
 _TYPE_NAMES = {int: "a number", float: "a number", bool: "true or false", str: "a string", list: "a list"}
-TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction"}
+TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction", "waivers"}
 
 
 class ConfigError(Exception):
@@ -95,6 +97,7 @@ class Config:
     per_namespace: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
     redaction: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REDACTION))
+    waivers: list[Waiver] = field(default_factory=list)  # [[waivers]]: vantiq_health/waivers.py
 
     def name(self, namespace: str | None, role: str) -> str:
         """The name of a component in a namespace, e.g. name("prod", "mongodb_service")."""
@@ -165,6 +168,7 @@ def load_config(path: Path | None) -> Config:
                 ns: _validated(f"namespaces.{ns}", names, DEFAULT_NAMES) for ns, names in per_ns.items()
             },
             path=path,
+            waivers=parse_waivers(raw.get("waivers", [])),
         )
-    except ConfigError as exc:
+    except (ConfigError, WaiverError) as exc:
         raise ConfigError(f"{path}: {exc}") from None

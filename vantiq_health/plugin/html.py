@@ -19,6 +19,7 @@ import pytest
 
 from vantiq_health.catalog import SEVERITIES, catalog, entry
 from vantiq_health.plugin.summary import NOT_CHECKED, RunSummary, ordered, run_summary, where
+from vantiq_health.waivers import status_label
 
 CLUSTER_FIRST = ("Cluster", "Kubernetes", "Namespaces", "System namespace", "Run at")
 TOOLS_LAST = ("vantiq-health", "Python", "Platform", "Packages", "Plugins")
@@ -81,6 +82,8 @@ def pytest_html_results_summary(
     prefix.append(f"<style>{CSS}</style>")
     prefix.append(_verdict(found))
     prefix.append(_findings(found))
+    gate = session.config.pluginmanager.get_plugin("vantiq-health-gate")  # plugin/baseline.py
+    prefix.append(gate.html() if gate is not None else "")
     prefix.append(_not_checked(found))
     prefix.append(_passed(found))
 
@@ -159,7 +162,7 @@ def _finding(item: dict[str, Any]) -> str:
     return (
         f'<article class="vh-finding vh-finding--{escape(item["severity"])}">'
         f'<p class="vh-finding-head"><span class="vh-badge">{escape(item["severity"])}</span> '
-        f"<b>{escape(meta.id)}</b> {escape(meta.title)}</p>"
+        f"<b>{escape(meta.id)}</b> {escape(meta.title)}{_status(item)}</p>"
         f'<p class="vh-diagnosis">{escape(item["diagnosis"])}</p>'
         + (f'<ul class="vh-evidence">{evidence}</ul>' if evidence else "")
         + (f'<p class="vh-label">Fix</p><pre class="vh-fix">{fix}</pre>' if fix else "")
@@ -167,6 +170,14 @@ def _finding(item: dict[str, Any]) -> str:
         + (f'<p class="vh-why">Why it matters: {escape(meta.why)}</p>' if meta.why else "")
         + "</article>"
     )
+
+
+def _status(item: dict[str, Any]) -> str:
+    """new / still present / waived (with its reason) / waiver expired: plugin/baseline.py."""
+    label = status_label(item)
+    waiver = item.get("waiver")
+    reason = f": {waiver['reason']}" if waiver else ""
+    return f' <span class="vh-status">[{escape(label + reason)}]</span>' if label else ""
 
 
 def _not_checked(found: RunSummary) -> str:

@@ -82,6 +82,8 @@ class Reporter:
             "notes": [scrub(n) for n in dict.fromkeys([*run.notes, *getattr(run.view, "notes", [])])],
             "results": sorted(self.results.values(), key=lambda r: r["nodeid"]),
         }
+        gate = config.pluginmanager.get_plugin("vantiq-health-gate")
+        doc.update(gate.doc() if gate is not None else {})  # --baseline, waivers: plugin/baseline.py
         path.write_text(json.dumps(doc, indent=2) + "\n")
 
 

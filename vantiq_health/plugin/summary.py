@@ -109,13 +109,13 @@ def summary_lines(summary: RunSummary) -> list[str]:
         lines.append("this is the bundled demo snapshot, not your cluster: its problems are there on purpose")
     lines.append(summary.severity_line())
     rows = [
-        (f["check_id"], f["namespace"] or "cluster", object_of(f), f["severity"], f["diagnosis"])
+        (f["check_id"], f["namespace"] or "cluster", object_of(f), f["severity"], _status(f), f["diagnosis"])
         for f in ordered(summary.findings)
     ]
-    widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(5)]
     for row in rows[:MAX_LINES]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
-        lines.append("  " + "  ".join(cells) + "  " + one_line(row[4], 140))
+        cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True) if width]
+        lines.append("  " + "  ".join(cells) + "  " + one_line(row[5], 140))
     if len(rows) > MAX_LINES:
         lines.append(f"  … and {len(rows) - MAX_LINES} more: see the HTML report or results.json")
     for cause, checks in summary.skipped_by_cause().items():
@@ -124,6 +124,15 @@ def summary_lines(summary: RunSummary) -> list[str]:
         if r["outcome"] == "error":
             lines.append(f"error (a bug of the suite, not a finding): {where(r)}")
     return lines
+
+
+def _status(finding: dict[str, Any]) -> str:
+    """new / still present (--baseline), waived / waiver expired (waivers): plugin/baseline.py."""
+    from vantiq_health.waivers import status_label
+
+    label = status_label(finding)
+    waiver = finding.get("waiver")
+    return f"[{label}: {waiver['reason']}]" if waiver else f"[{label}]" if label else ""
 
 
 def run_summary(config: pytest.Config) -> RunSummary | None:
@@ -166,6 +175,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Gen
                 terminalreporter.write_line(line)
             for note in run_notes(config):
                 terminalreporter.write_line(sensitive.scrub(f"during the run: {note}"))
+            gate = config.pluginmanager.get_plugin("vantiq-health-gate")  # plugin/baseline.py
+            for line in gate.lines() if gate is not None else []:
+                terminalreporter.write_line(sensitive.scrub(line))
 
 
 def run_notes(config: pytest.Config) -> list[str]:
