@@ -36,6 +36,11 @@ class Account:
     def user(self) -> str:
         return f"system:serviceaccount:{self.namespace}:{self.name}"
 
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The groups the API server puts a ServiceAccount's token in (a SubjectAccessReview must name them)."""
+        return ("system:serviceaccounts", f"system:serviceaccounts:{self.namespace}", "system:authenticated")
+
 
 def service_account(workload: Obj) -> str:
     spec = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
@@ -139,17 +144,26 @@ def telegraf_rbac(
     rbac: tuple[list[Obj], list[Obj]] | None,
     logs: dict[str, list[str]],
     restart: list[str],
+    reviewed: dict[Account, list[tuple[str, str]]] | None = None,
 ) -> list[Finding]:
-    """MT005: each telegraf ServiceAccount's missing cluster-scope permissions, and the 403 lines it logged."""
+    """MT005: each telegraf ServiceAccount's missing cluster-scope permissions, and the 403 lines it logged.
+
+    reviewed: the (verb, resource) pairs the API server's SubjectAccessReviews denied each account;
+    when given, they are the verdict and the recorded roles are not evaluated."""
     missing: list[str] = []
-    if rbac is not None:
-        for sa in accounts:
+    for sa in accounts:
+        if reviewed is not None:
+            denied = set(reviewed.get(sa, []))
+            lacks = [f"{verb} {resource}" for verb, resource in NEEDED if (verb, resource) in denied]
+        elif rbac is not None:
             have = granted(sa, *rbac)
             lacks = [f"{verb} {resource}" for verb, resource in NEEDED if (verb, resource) not in have]
-            if lacks:
-                missing.append(
-                    f"ServiceAccount {sa.namespace}/{sa.name} may not {', '.join(lacks)} at cluster scope"
-                )
+        else:
+            lacks = []
+        if lacks:
+            missing.append(
+                f"ServiceAccount {sa.namespace}/{sa.name} may not {', '.join(lacks)} at cluster scope"
+            )
     refused = [
         f"{pod}: {line.strip()[:300]}" for pod, lines in sorted(logs.items()) for line in refused_lines(lines)
     ]

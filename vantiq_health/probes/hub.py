@@ -276,3 +276,23 @@ class Probes:
             url, user.text or "", password.text or "", realms, self.timeout, vantage, verify=verify
         )
         return KeycloakProbe(password, self._judged(found))
+
+    # -- the metrics pipeline (MT001, MT002, MT005, MT007): logic in probes/grafana_hub.py ------------
+    def grafana(self, namespace: str) -> ProbeResult:
+        """Grafana's API with the admin login of the Grafana Secret: its data sources and dashboards."""
+        from vantiq_health.probes import grafana_hub
+
+        found: ProbeResult = self._once(("grafana", namespace), lambda: grafana_hub.grafana(self, namespace))
+        return found
+
+    def grafanadb(self, namespace: str) -> Any:
+        """Grafana's MySQL with Grafana's login: the tables of its schema (a `GrafanaDbProbe`)."""
+        from vantiq_health.probes import grafana_hub
+
+        return self._once(("grafanadb", namespace), lambda: grafana_hub.grafanadb(self, namespace))
+
+    def access_review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        """A SubjectAccessReview through the cluster view (it stores nothing); a snapshot replays saved answers."""
+        if not self.live and self.run.view.mode != "snapshot":
+            raise Unavailable("live probes are off (--no-live): no SubjectAccessReview asked")
+        return self.run.view.access_review(user, groups, verb, resource)

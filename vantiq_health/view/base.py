@@ -243,6 +243,27 @@ class ClusterView:
                     logs[key[1:4]] = lines
         return logs
 
+    def access_review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        """May `user` VERB RESOURCE (core group) at cluster scope? Asked once per run (MT005).
+
+        Live: a SubjectAccessReview, which the API server answers and stores nothing of;
+        a snapshot replays the answers a live run saved."""
+        key = ("access", user, verb, resource)
+        allowed: bool = self._once(key, lambda: self._review(user, groups, verb, resource))
+        return allowed
+
+    def _review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        raise Unavailable("this cluster source answers no SubjectAccessReview")
+
+    def access_reviews(self) -> list[list[Any]]:
+        """[user, verb, resource, allowed] of every review this run asked, for --save-snapshot."""
+        with self._lock:
+            return sorted(
+                [k[1], k[2], k[3], value]
+                for k, (state, value) in self._cache.items()
+                if k[0] == "access" and state == "ok"
+            )
+
     def listed(self) -> list[tuple[str, str | None, list[dict[str, Any]]]]:
         """Every list this run has read: (resource, namespace, items)."""
         with self._lock:

@@ -75,6 +75,7 @@ def save_snapshot(
         "system_namespace": system_namespace,
         "listed": listed,
         "served_group_versions": sorted(view.served_group_versions() or []),
+        "access_reviews": view.access_reviews(),  # MT005's SubjectAccessReview answers, replayed offline
     }
     written.append(_write(target / META_FILE, meta))
     return written

@@ -124,7 +124,7 @@ class SnapshotView(ClusterView):
         if bad:
             self._ignore(path, f"not understood: {', '.join(bad)}")
         merged = self.meta
-        for key in ("listed", "namespaces", "served_group_versions"):
+        for key in ("listed", "namespaces", "served_group_versions", "access_reviews"):
             merged[key] = merged.get(key, []) + [
                 v for v in clean.get(key, []) if v not in merged.get(key, [])
             ]
@@ -380,6 +380,15 @@ class SnapshotView(ClusterView):
                 f"(capture: kubectl cluster-info dump --namespaces {namespace} --output-directory DIR)"
             )
         return lines[-tail:] if tail else list(lines)
+
+    def _review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        for saved_user, saved_verb, saved_resource, allowed in self.meta.get("access_reviews", []):
+            if (saved_user, saved_verb, saved_resource) == (user, verb, resource):
+                return bool(allowed)
+        raise Unavailable(
+            f"the snapshot holds no SubjectAccessReview answer for {user} {verb} {resource} "
+            "(a live run's --save-snapshot stores them)"
+        )
 
     def version(self) -> dict[str, Any]:
         if self._version is None:
