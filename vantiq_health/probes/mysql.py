@@ -77,6 +77,7 @@ def _connect(login: Login, address: str, timeout: float) -> Any:
         read_timeout=seconds,
         write_timeout=seconds,
         program_name="vantiq-health",
+        init_command="SET SESSION TRANSACTION READ ONLY",
     )
 
 
@@ -89,7 +90,6 @@ def _session(result: ProbeResult, login: Login, address: str, timeout: float) ->
     try:
         result.reached.append("auth")
         with conn.cursor() as cur:
-            cur.execute("SET SESSION TRANSACTION READ ONLY")
             cur.execute("SELECT VERSION()")
             result.data["server_version"] = str(cur.fetchone()[0])
             cur.execute(TABLES, (login.database,))
