@@ -1,7 +1,7 @@
 """Grafana's HTTP API with the admin login (basic auth): data sources and dashboards, GETs only.
 
-`GET /api/datasources` (what MT001 judges), `GET /api/search?type=dash-db` and
-`GET /api/dashboards/uid/UID` for each dashboard found (what MT007 judges).
+`GET /api/datasources` and `/api/datasources/uid/UID` of each InfluxDB source (MT001);
+`GET /api/search?type=dash-db` and `GET /api/dashboards/uid/UID` of each dashboard found (MT007).
 The record keeps no credential: of a data source only its name, type, URL, and
 whether a user and a password are set; of a dashboard its uid, title and model.
 """
@@ -35,6 +35,17 @@ def _datasource(ds: Any) -> dict[str, Any]:
     }
 
 
+def _detailed(session: Session, ds: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    """An InfluxDB source as `GET /api/datasources/uid/UID` has it: the list omits `secureJsonFields`."""
+    if str(ds.get("type", "")).lower() != "influxdb" or not ds.get("uid"):
+        return _datasource(ds)
+    try:
+        one = session.call("GET", f"/api/datasources/uid/{quote(str(ds['uid']), safe='')}", headers=headers)
+    except _Failed:
+        return _datasource(ds)
+    return _datasource(one if isinstance(one, dict) else ds)
+
+
 def grafana(
     base_url: str, user: str, password: str, timeout: float, vantage: str, *, verify: bool = True
 ) -> ProbeResult:
@@ -65,7 +76,7 @@ def _reads(session: Session, result: ProbeResult, headers: dict[str, str]) -> No
     if not isinstance(sources, list):
         raise _Failed(ERROR, "GET /api/datasources: the answer is not a list of data sources")
     result.reached.append("auth")
-    result.data["datasources"] = [d for d in map(_datasource, sources) if d]
+    result.data["datasources"] = [_detailed(session, ds, headers) for ds in sources if isinstance(ds, dict)]
     found = session.call("GET", "/api/search", fields={"type": "dash-db"}, headers=headers)
     hits = [h for h in found if isinstance(h, dict) and h.get("uid")] if isinstance(found, list) else []
     dashboards: list[dict[str, Any]] = []
