@@ -79,6 +79,8 @@ KINDS: dict[str, Kind] = {
         Kind("leases", "coordination.k8s.io", "v1", "Lease", True),
         Kind("clusterroles", "rbac.authorization.k8s.io", "v1", "ClusterRole", False),
         Kind("clusterrolebindings", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", False),
+        Kind("roles", "rbac.authorization.k8s.io", "v1", "Role", True),
+        Kind("rolebindings", "rbac.authorization.k8s.io", "v1", "RoleBinding", True),
     )
 }
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS.values()}
