@@ -17,7 +17,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.harness import SuiteRun, run_live
+from tests.harness import SuiteRun, run_live, run_snapshot
 from tests.scenarios import broken_environment
 from tests.scenarios.installation import VANTIQ_RESOURCES, Scenario, baseline
 from tests.scenarios.objects import b64
@@ -172,3 +172,35 @@ def test_a_refused_admin_login_falls_back_to_the_configmaps_saying_so(
     assert "ConfigMap grafana datasources.yaml: InfluxDB -> http://influxdb:8086" in message
     assert "Wr0ng-canary-pw" not in run.output()
     assert base64.b64encode(b"admin:Wr0ng-canary-pw").decode() not in run.output()
+
+
+def test_a_saved_snapshot_replays_grafanas_answers(pytester: pytest.Pytester, httpserver: HTTPServer) -> None:
+    """The docker-era dashboard lives only in Grafana: offline, only the saved answers can show it."""
+    docker = copy.deepcopy(VANTIQ_RESOURCES)
+    target = docker["panels"][0]["targets"][0]
+    target["query"] = target["query"].replace('"kubernetes_pod_container"', '"docker_container_cpu"')
+    _grafana(httpserver, dashboard=docker)
+    live = run_live(
+        pytester,
+        baseline(),
+        "--check",
+        "MT001,MT007",
+        f"--endpoint=grafana=http://127.0.0.1:{httpserver.port}",
+        "--save-snapshot=saved",
+        namespaces=("prod", "shared"),
+        live=True,
+    )
+    assert live.outcomes()[("MT007", "shared")] == "failed", live.output()
+    saved = (pytester.path / "saved" / "vantiq-health-snapshot.json").read_text()
+    assert ADMIN[1] not in saved
+    offline = run_snapshot(
+        pytester, pytester.path / "saved", "--check", "MT001,MT007", namespaces=("prod", "shared")
+    )
+    assert offline.outcomes() == live.outcomes(), offline.output()
+    message = offline.message("MT007", "shared")
+    assert _headline(message) == _headline(live.message("MT007", "shared"))
+    assert f"Grafana API dashboard uid {UID}, panel/variable 'CPU utilization'" in message
+    assert "from explicit --endpoint, replayed from the snapshot" in message
+    assert "Grafana API /api/datasources: InfluxDB -> http://influxdb:8086" in offline.message(
+        "MT001", "shared"
+    )

@@ -11,7 +11,7 @@ password from the MySQL Secret (`grafanadb_secret`, `grafanadb_password_key`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis.grafana_live import mysql_settings
 from vantiq_health.analysis.metrics import grafana_database
@@ -66,6 +66,32 @@ def grafana(hub: Probes, namespace: str) -> ProbeResult:
     url, vantage = _grafana_url(hub, namespace)
     verify = not hub.run.config.expect.get("self_signed", False)
     return hub._judged(driver.grafana(url, user, password, hub.timeout, vantage, verify=verify))
+
+
+def answered(hub: Probes, namespace: str) -> ProbeResult:
+    """Grafana's answers: asked live and recorded for --save-snapshot, or replayed from a saved snapshot."""
+    key = f"grafana@{namespace}"
+    if hub.run.view.mode != "snapshot":
+        found = grafana(hub, namespace)
+        if found.ok:
+            hub.run.view.record_answer(key, found.to_dict())
+        return found
+    saved = hub.run.view.saved_answer(key)
+    if saved is None:
+        hub._require_live()  # raises: a snapshot holds no live service
+    return replayed(saved or {})
+
+
+def replayed(saved: dict[str, Any]) -> ProbeResult:
+    reached = saved.get("reached")
+    data = saved.get("data")
+    return ProbeResult(
+        str(saved.get("service", "grafana")),
+        str(saved.get("target", "")),
+        f"{saved.get('vantage', '')}, replayed from the snapshot",
+        [str(step) for step in reached] if isinstance(reached, list) else [],
+        data=data if isinstance(data, dict) else {},
+    )
 
 
 def grafanadb(hub: Probes, namespace: str) -> GrafanaDbProbe:

@@ -279,10 +279,11 @@ class Probes:
 
     # -- the metrics pipeline (MT001, MT002, MT005, MT007): logic in probes/grafana_hub.py ------------
     def grafana(self, namespace: str) -> ProbeResult:
-        """Grafana's API with the admin login of the Grafana Secret: its data sources and dashboards."""
+        """Grafana's API with the admin login of the Grafana Secret: its data sources and dashboards
+        (saved by --save-snapshot, replayed from it)."""
         from vantiq_health.probes import grafana_hub
 
-        found: ProbeResult = self._once(("grafana", namespace), lambda: grafana_hub.grafana(self, namespace))
+        found: ProbeResult = self._once(("grafana", namespace), lambda: grafana_hub.answered(self, namespace))
         return found
 
     def grafanadb(self, namespace: str) -> Any:

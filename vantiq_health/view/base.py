@@ -108,6 +108,7 @@ class ClusterView:
         self._key_locks: dict[Any, threading.Lock] = {}
         self._cache: dict[Any, Any] = {}
         self._secret_bytes: dict[tuple[str, str, str], Sensitive] = {}
+        self._answers: dict[str, dict[str, Any]] = {}  # what live probes read, for --save-snapshot
 
     # -- what subclasses provide ------------------------------------------
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
@@ -265,6 +266,19 @@ class ClusterView:
                 for k, (state, value) in self._cache.items()
                 if k[0] == "access" and state == "ok"
             )
+
+    def record_answer(self, key: str, doc: dict[str, Any]) -> None:
+        """What a live probe read that a saved snapshot replays (Grafana's data sources and dashboards)."""
+        with self._lock:
+            self._answers[key] = doc
+
+    def answers(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return dict(self._answers)
+
+    def saved_answer(self, key: str) -> dict[str, Any] | None:
+        """A probe's answer as a live run saved it; only a snapshot has them."""
+        return None
 
     def listed(self) -> list[tuple[str, str | None, list[dict[str, Any]]]]:
         """Every list this run has read: (resource, namespace, items)."""

@@ -76,6 +76,7 @@ def save_snapshot(
         "listed": listed,
         "served_group_versions": sorted(view.served_group_versions() or []),
         "access_reviews": view.access_reviews(),  # MT005's SubjectAccessReview answers, replayed offline
+        "answers": {key: _scrub_free_text(doc, True) for key, doc in view.answers().items()},  # MT001/MT007
     }
     written.append(_write(target / META_FILE, meta))
     return written

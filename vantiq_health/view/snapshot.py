@@ -128,6 +128,7 @@ class SnapshotView(ClusterView):
             merged[key] = merged.get(key, []) + [
                 v for v in clean.get(key, []) if v not in merged.get(key, [])
             ]
+        merged["answers"] = {**merged.get("answers", {}), **clean.get("answers", {})}
         merged["captured_at"] = max(merged.get("captured_at", ""), clean.get("captured_at", ""))
         merged.setdefault("system_namespace", clean.get("system_namespace"))
         merged.setdefault("source", clean.get("source"))
@@ -380,6 +381,10 @@ class SnapshotView(ClusterView):
                 f"(capture: kubectl cluster-info dump --namespaces {namespace} --output-directory DIR)"
             )
         return lines[-tail:] if tail else list(lines)
+
+    def saved_answer(self, key: str) -> dict[str, Any] | None:
+        found = self.meta.get("answers", {}).get(key)
+        return found if isinstance(found, dict) else None
 
     def _review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
         for saved_user, saved_verb, saved_resource, allowed in self.meta.get("access_reviews", []):
