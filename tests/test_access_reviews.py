@@ -110,9 +110,11 @@ def test_no_live_asks_no_review(pytester: pytest.Pytester) -> None:
 
 def test_the_answers_are_saved_and_replayed_offline(pytester: pytest.Pytester) -> None:
     live = _run(pytester, baseline(), _denying(NODES_DENIED, []), "--save-snapshot=saved")
-    meta = json.loads((pytester.path / "saved" / "vantiq-health-snapshot.json").read_text())
-    assert ["system:serviceaccount:shared:telegraf-ds", "list", "nodes", False] in meta["access_reviews"]
-    assert len(meta["access_reviews"]) == 10
+    records = json.loads((pytester.path / "saved" / "vantiq-health-records.json").read_text())["records"]
+    reviews = {k: v for k, v in records.items() if k.startswith("access-review/")}
+    assert reviews["access-review/system:serviceaccount:shared:telegraf-ds/list/nodes"] == {"allowed": False}
+    assert reviews["access-review/system:serviceaccount:shared:telegraf-ds/list/pods"] == {"allowed": True}
+    assert len(reviews) == 10
     offline = run_snapshot(
         pytester, pytester.path / "saved", "--check", "MT005", namespaces=("prod", "shared")
     )

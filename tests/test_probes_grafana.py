@@ -191,7 +191,8 @@ def test_a_saved_snapshot_replays_grafanas_answers(pytester: pytest.Pytester, ht
         live=True,
     )
     assert live.outcomes()[("MT007", "shared")] == "failed", live.output()
-    saved = (pytester.path / "saved" / "vantiq-health-snapshot.json").read_text()
+    saved = (pytester.path / "saved" / "vantiq-health-records.json").read_text()
+    assert '"probe/grafana/shared"' in saved
     assert ADMIN[1] not in saved
     offline = run_snapshot(
         pytester, pytester.path / "saved", "--check", "MT001,MT007", namespaces=("prod", "shared")
@@ -200,7 +201,7 @@ def test_a_saved_snapshot_replays_grafanas_answers(pytester: pytest.Pytester, ht
     message = offline.message("MT007", "shared")
     assert _headline(message) == _headline(live.message("MT007", "shared"))
     assert f"Grafana API dashboard uid {UID}, panel/variable 'CPU utilization'" in message
-    assert "from explicit --endpoint, replayed from the snapshot" in message
+    assert f"grafana 127.0.0.1:{httpserver.port} from explicit --endpoint" in message
     assert "Grafana API /api/datasources: InfluxDB -> http://influxdb:8086" in offline.message(
         "MT001", "shared"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import SuiteRun, run_live
+from tests.harness import SuiteRun, run_live, run_snapshot
 from tests.probes.mariadb import GRAFANA_PASSWORD, GRAFANA_TABLES, MariaDb, mariadb
 from tests.scenarios.installation import Scenario, baseline
 from tests.scenarios.objects import b64
@@ -127,6 +127,11 @@ def test_a_wrong_password_names_the_secret_and_never_shows(
     for path in [p for p in pytester.path.rglob("*") if p.is_file()]:
         assert b"Wr0ng-canary-pw" not in path.read_bytes(), path
     assert "Wr0ng-canary-pw" not in run.output()
+    offline = run_snapshot(
+        pytester, pytester.path / "saved", "--check", "MT002", namespaces=("prod", "shared")
+    )
+    assert offline.outcomes() == run.outcomes(), offline.output()
+    assert offline.message("MT002", "shared").splitlines()[:2] == message.splitlines()[:2]
 
 
 def test_sqlite_is_judged_without_logging_in(pytester: pytest.Pytester, mariadb: MariaDb) -> None:

@@ -11,7 +11,7 @@ password from the MySQL Secret (`grafanadb_secret`, `grafanadb_password_key`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vantiq_health.analysis.grafana_live import mysql_settings
 from vantiq_health.analysis.metrics import grafana_database
@@ -58,43 +58,18 @@ def _grafana_url(hub: Probes, namespace: str) -> tuple[str, str]:
 
 
 def grafana(hub: Probes, namespace: str) -> ProbeResult:
+    """Run the Grafana probe (the hub records it for --save-snapshot and replays it offline)."""
     from vantiq_health.probes import grafana as driver
 
-    hub._require_live()
     user = _secret(hub, namespace, "grafana_secret", "grafana_user_key", "admin")
     password = _secret(hub, namespace, "grafana_secret", "grafana_password_key", None)
     url, vantage = _grafana_url(hub, namespace)
     verify = not hub.run.config.expect.get("self_signed", False)
-    return hub._judged(driver.grafana(url, user, password, hub.timeout, vantage, verify=verify))
-
-
-def answered(hub: Probes, namespace: str) -> ProbeResult:
-    """Grafana's answers: asked live and recorded for --save-snapshot, or replayed from a saved snapshot."""
-    key = f"grafana@{namespace}"
-    if hub.run.view.mode != "snapshot":
-        found = grafana(hub, namespace)
-        if found.ok:
-            hub.run.view.record_answer(key, found.to_dict())
-        return found
-    saved = hub.run.view.saved_answer(key)
-    if saved is None:
-        hub._require_live()  # raises: a snapshot holds no live service
-    return replayed(saved or {})
-
-
-def replayed(saved: dict[str, Any]) -> ProbeResult:
-    reached = saved.get("reached")
-    data = saved.get("data")
-    return ProbeResult(
-        str(saved.get("service", "grafana")),
-        str(saved.get("target", "")),
-        f"{saved.get('vantage', '')}, replayed from the snapshot",
-        [str(step) for step in reached] if isinstance(reached, list) else [],
-        data=data if isinstance(data, dict) else {},
-    )
+    return driver.grafana(url, user, password, hub.timeout, vantage, verify=verify)
 
 
 def grafanadb(hub: Probes, namespace: str) -> GrafanaDbProbe:
+    """Grafana's MySQL login (names from the config and grafana.ini, the password read only to probe)."""
     from vantiq_health.probes import mysql
 
     hub._require_live()
@@ -111,11 +86,16 @@ def grafanadb(hub: Probes, namespace: str) -> GrafanaDbProbe:
         config.name(namespace, "grafanadb_user"),
         config.name(namespace, "grafanadb_database"),
     )
-    password = _secret(hub, namespace, "grafanadb_secret", "grafanadb_password_key", None)
-    host, _, port = (db.host or config.name(namespace, "grafanadb")).partition(":")
-    if "." not in host:
-        host = f"{host}.{namespace}.svc"
-    where = hub.reach("grafanadb", namespace, host, int(port) if port.isdigit() else MYSQL_PORT)
-    login = mysql.Login(where.host, where.port, database, user, password)
-    source = f"Secret {config.name(namespace, 'grafanadb_secret')} key {config.name(namespace, 'grafanadb_password_key')}"
-    return GrafanaDbProbe(user, database, source, hub._judged(mysql.probe(login, hub.timeout, where.vantage)))
+    secret, key = config.name(namespace, "grafanadb_secret"), config.name(namespace, "grafanadb_password_key")
+
+    def probe() -> ProbeResult:
+        password = _secret(hub, namespace, "grafanadb_secret", "grafanadb_password_key", None)
+        host, _, port = (db.host or config.name(namespace, "grafanadb")).partition(":")
+        if "." not in host:
+            host = f"{host}.{namespace}.svc"
+        where = hub.reach("grafanadb", namespace, host, int(port) if port.isdigit() else MYSQL_PORT)
+        login = mysql.Login(where.host, where.port, database, user, password)
+        return mysql.probe(login, hub.timeout, where.vantage)
+
+    found = hub._recorded(f"grafanadb/{namespace}", probe)
+    return GrafanaDbProbe(user, database, f"Secret {secret} key {key}", hub._judged(found))

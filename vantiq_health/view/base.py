@@ -17,6 +17,7 @@ from typing import Any
 
 from vantiq_health import redact
 from vantiq_health.sensitive import Sensitive
+from vantiq_health.view import node_reads
 
 CAUSES = ("forbidden", "not_served", "failed", "dead")
 
@@ -93,6 +94,11 @@ def kind_info(resource: str) -> Kind:
         raise ValueError(f"the cluster view does not read {resource!r}") from None
 
 
+def review_key(user: str, verb: str, resource: str) -> str:
+    """Where a SubjectAccessReview's answer is remembered (and saved, and replayed)."""
+    return f"access-review/{user}/{verb}/{resource}"
+
+
 def needs(verb: str, resource: str, namespace: str | None) -> str:
     where = f"in {namespace}" if namespace else "(cluster scope)"
     return f"needs: {verb} {resource} {where}"
@@ -108,13 +114,16 @@ class ClusterView:
         self._key_locks: dict[Any, threading.Lock] = {}
         self._cache: dict[Any, Any] = {}
         self._secret_bytes: dict[tuple[str, str, str], Sensitive] = {}
-        self._answers: dict[str, dict[str, Any]] = {}  # what live probes read, for --save-snapshot
+        self._remembered: dict[str, dict[str, Any]] = {}
 
     # -- what subclasses provide ------------------------------------------
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
+        raise NotImplementedError
+
+    def _fetch_node_proxy(self, node: str, path: str) -> dict[str, Any]:
         raise NotImplementedError
 
     def version(self) -> dict[str, Any]:
@@ -249,36 +258,21 @@ class ClusterView:
     def access_review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
         """May `user` VERB RESOURCE (core group) at cluster scope? Asked once per run (MT005).
 
-        Live: a SubjectAccessReview, which the API server answers and stores nothing of;
-        a snapshot replays the answers a live run saved."""
-        key = ("access", user, verb, resource)
-        allowed: bool = self._once(key, lambda: self._review(user, groups, verb, resource))
-        return allowed
+        Live: a SubjectAccessReview, which the API server answers and stores nothing of; the
+        answer is remembered for --save-snapshot, and a snapshot replays the saved answers."""
+        key = review_key(user, verb, resource)
+
+        def ask() -> bool:
+            allowed = self._review(user, groups, verb, resource)
+            if self.mode != "snapshot":
+                self.remember(key, {"allowed": allowed})
+            return allowed
+
+        found: bool = self._once(("access", user, verb, resource), ask)
+        return found
 
     def _review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
         raise Unavailable("this cluster source answers no SubjectAccessReview")
-
-    def access_reviews(self) -> list[list[Any]]:
-        """[user, verb, resource, allowed] of every review this run asked, for --save-snapshot."""
-        with self._lock:
-            return sorted(
-                [k[1], k[2], k[3], value]
-                for k, (state, value) in self._cache.items()
-                if k[0] == "access" and state == "ok"
-            )
-
-    def record_answer(self, key: str, doc: dict[str, Any]) -> None:
-        """What a live probe read that a saved snapshot replays (Grafana's data sources and dashboards)."""
-        with self._lock:
-            self._answers[key] = doc
-
-    def answers(self) -> dict[str, dict[str, Any]]:
-        with self._lock:
-            return dict(self._answers)
-
-    def saved_answer(self, key: str) -> dict[str, Any] | None:
-        """A probe's answer as a live run saved it; only a snapshot has them."""
-        return None
 
     def listed(self) -> list[tuple[str, str | None, list[dict[str, Any]]]]:
         """Every list this run has read: (resource, namespace, items)."""
@@ -292,3 +286,38 @@ class ClusterView:
     def unavailable(self) -> list[tuple[Any, str]]:
         with self._lock:
             return [(k, v[0]) for k, (state, v) in self._cache.items() if state == "unavailable"]
+
+    # -- reads beyond lists: the kubelet through the nodes proxy, remembered answers ---------------
+    def node_proxy(self, node: str, path: str) -> dict[str, Any]:
+        """A kubelet document of one node (`stats/summary`, `configz`), read once.
+
+        Needs `get nodes/proxy` (the optional role): without it, Unavailable naming it.
+        """
+        node_reads.proxy_path(node, path)
+        doc: dict[str, Any] = self._once(
+            ("node_proxy", node, path), lambda: self._fetch_node_proxy(node, path)
+        )
+        return doc
+
+    def read_node_proxy(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The kubelet documents this run has read, for --save-snapshot."""
+        with self._lock:
+            return {
+                (k[1], k[2]): v
+                for k, (state, v) in self._cache.items()
+                if k[0] == "node_proxy" and state == "ok"
+            }
+
+    def remember(self, key: str, answer: dict[str, Any]) -> None:
+        """Keep what a live read answered (a probe's record, a SubjectAccessReview) for --save-snapshot."""
+        with self._lock:
+            self._remembered[key] = answer
+
+    def recall(self, key: str) -> dict[str, Any] | None:
+        """What was remembered under a key: this run's answer, or, offline, the capturing run's."""
+        with self._lock:
+            return self._remembered.get(key)
+
+    def remembered(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return dict(self._remembered)

@@ -287,17 +287,6 @@ def clean_meta(meta: Any) -> tuple[dict[str, Any], list[str]]:
         "served_group_versions": lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
         "captured_at": lambda v: parse_time(v) is not None,
         "system_namespace": lambda v: isinstance(v, str),
-        "answers": lambda v: isinstance(v, dict) and all(isinstance(a, dict) for a in v.values()),
-        "access_reviews": lambda v: (
-            isinstance(v, list)
-            and all(
-                isinstance(r, list)
-                and len(r) == 4
-                and all(isinstance(x, str) for x in r[:3])
-                and isinstance(r[3], bool)
-                for r in v
-            )
-        ),
         "source": lambda v: isinstance(v, dict),
     }
     bad = []
