@@ -32,8 +32,9 @@ $(STAMP): pyproject.toml
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will skip"; }
 
-# The probe tests start a real PostgreSQL 15 and MariaDB on loopback (tests/probes/postgres.py, mariadb.py); without them they skip.
+# The probe tests start a real PostgreSQL (Debian's, any version) and MariaDB on loopback (tests/probes/postgres.py, mariadb.py);
+# without them they skip.
 .PHONY: servers
 servers:
-	@test -x /usr/lib/postgresql/15/bin/pg_ctl || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || echo "postgresql not installed: the PostgreSQL probe tests will skip"; }
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || echo "postgresql not installed: the PostgreSQL probe tests will skip"; }
 	@test -x /usr/sbin/mariadbd || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null) || echo "mariadb-server not installed: the MySQL probe tests will skip"; }

@@ -29,6 +29,7 @@ DEFAULT_NAMES: dict[str, str] = {
     "keycloak_secret": "keycloak",
     "license_secret": "vantiq-license",
     "ssl_secret": "vantiq-ssl-cert",
+    "license_mount": "/opt/vantiq/config/license",  # VQ002: where the vantiq container reads its license
     "backup_secret": "dbbackup-creds",
     "vantiq_config": "vantiq-config",
     "keycloak_init": "keycloak-init",

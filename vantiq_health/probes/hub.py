@@ -310,6 +310,27 @@ class Probes:
 
         return KeycloakProbe(password, self._judged(self._recorded(f"keycloak/{namespace}", probe)))
 
+    def served_certificate(self, namespace: str, host: str) -> ProbeResult:
+        """VQ001 live: the certificate the ingress serves for an Ingress host (SNI), once per host."""
+        return self._once(
+            ("served-certificate", namespace, host), lambda: self._served_certificate(namespace, host)
+        )
+
+    def _served_certificate(self, namespace: str, host: str) -> ProbeResult:
+        from vantiq_health.probes import tls
+
+        def probe() -> ProbeResult:
+            explicit = self.endpoints.find("ingress", namespace)
+            if explicit is not None:
+                where = Reach(explicit.host, explicit.port, ep.EXPLICIT)
+            else:
+                where = Reach(
+                    *tls.ingress_address(self.run.view, namespace, host, in_cluster=ep.in_cluster())
+                )
+            return tls.served_certificate(where.host, where.port, host, self.timeout, where.vantage)
+
+        return self._judged(self._recorded(f"served-certificate/{namespace}/{host}", probe))
+
     # -- the metrics pipeline (MT001, MT002, MT005, MT007): logic in probes/grafana_hub.py ------------
     def grafana(self, namespace: str) -> ProbeResult:
         """Grafana's API with the admin login of the Grafana Secret: its data sources and dashboards."""
