@@ -27,10 +27,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# The HTML report is tested in a real headless browser; without root the test skips.
+# The HTML report is tested in a real headless browser (Japanese with fonts-noto-cjk); without root the test skips.
 .PHONY: browser
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will skip"; }
+	@[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null) || echo "fonts-noto-cjk not installed: the Japanese report test will skip"; }
 
 # The probe tests start a real PostgreSQL (Debian's, any version) and MariaDB on loopback (tests/probes/postgres.py, mariadb.py);
 # without them they skip.

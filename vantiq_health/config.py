@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vantiq_health.waivers import Waiver, WaiverError, parse_waivers
+
 DEFAULT_NAMES: dict[str, str] = {
     # installation namespace
     "vantiq": "vantiq",
@@ -83,7 +85,8 @@ DEFAULT_REDACTION: dict[str, str] = {
 MIN_FINGERPRINT_KEY = 16
 
 _TYPE_NAMES = {int: "a number", float: "a number", bool: "true or false", str: "a string", list: "a list"}
-TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction"}
+TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction", "waivers", "lang"}
+LANGS = ("en", "ja")  # lang = "ja": the language of every human text (see vantiq_health.i18n)
 
 
 class ConfigError(Exception):
@@ -98,6 +101,8 @@ class Config:
     per_namespace: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
     redaction: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REDACTION))
+    waivers: list[Waiver] = field(default_factory=list)  # [[waivers]]: vantiq_health/waivers.py
+    lang: str | None = None  # None: --lang, else the locale decides
 
     def name(self, namespace: str | None, role: str) -> str:
         """The name of a component in a namespace, e.g. name("prod", "mongodb_service")."""
@@ -143,6 +148,12 @@ def _redaction(given: Any) -> dict[str, str]:
     return merged
 
 
+def _lang(given: Any) -> str | None:
+    if given is not None and given not in LANGS:
+        raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {given!r}")
+    return given
+
+
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
@@ -168,6 +179,8 @@ def load_config(path: Path | None) -> Config:
                 ns: _validated(f"namespaces.{ns}", names, DEFAULT_NAMES) for ns, names in per_ns.items()
             },
             path=path,
+            waivers=parse_waivers(raw.get("waivers", [])),
+            lang=_lang(raw.get("lang")),
         )
-    except ConfigError as exc:
+    except (ConfigError, WaiverError) as exc:
         raise ConfigError(f"{path}: {exc}") from None

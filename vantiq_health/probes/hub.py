@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis import keycloak
 from vantiq_health.analysis.k8s import Obj, label_selector_matches
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 from vantiq_health.probes.result import ProbeResult, from_record
@@ -121,7 +122,7 @@ class Probes:
                 try:
                     self._done[key] = (True, make())
                 except Unavailable as exc:
-                    self._done[key] = (False, str(exc))
+                    self._done[key] = (False, reason_of(exc))
             ok, value = self._done[key]
         if not ok:
             raise Unavailable(value)
@@ -129,7 +130,7 @@ class Probes:
 
     def _require_live(self) -> None:
         if not self.live:
-            raise Unavailable("live probes are off (--no-live)")
+            raise Unavailable(msg("common.live_off"))
 
     @property
     def offline(self) -> bool:
@@ -147,13 +148,10 @@ class Probes:
             return result
         saved = view.recall(f"probe/{key}")
         if saved is None:
-            raise Unavailable(
-                "a snapshot holds no live service and this one no record of the probe: live checks skip "
-                "(run against the cluster, or capture with --save-snapshot from a live run)"
-            )
+            raise Unavailable(msg("common.snapshot_no_record"))
         found = from_record(saved)
         if found is None:
-            raise Unavailable(f"the snapshot's record of the {key} probe is not understood")
+            raise Unavailable(msg("common.snapshot_bad_record", probe=key))
         return found
 
     def reach(self, service: str, namespace: str, host: str, port: int) -> Reach:
