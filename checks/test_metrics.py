@@ -5,8 +5,17 @@ from typing import Any
 import pytest
 
 from vantiq_health.analysis import influx
+from vantiq_health.analysis.grafana_live import (
+    api_dashboards,
+    api_datasources,
+    api_facts,
+    review_denials,
+    schema_findings,
+)
 from vantiq_health.analysis.k8s import Obj
 from vantiq_health.analysis.metrics import (
+    Dashboard,
+    DataSource,
     dashboards_in,
     dashboards_not_in_mysql,
     datasource_findings,
@@ -17,7 +26,7 @@ from vantiq_health.analysis.metrics import (
     runtimes,
     volumes_in_different_zones,
 )
-from vantiq_health.analysis.rbac import Account, service_account, telegraf_rbac
+from vantiq_health.analysis.rbac import NEEDED, Account, service_account, telegraf_rbac
 from vantiq_health.analysis.storage import StorageContext
 from vantiq_health.analysis.telegraf import (
     TelegrafLog,
@@ -29,6 +38,7 @@ from vantiq_health.analysis.telegraf import (
 from vantiq_health.config import Config
 from vantiq_health.partial import gather
 from vantiq_health.plugin import check, expect
+from vantiq_health.probes.hub import Probes
 from vantiq_health.session import Run
 from vantiq_health.view import ClusterView, Unavailable
 from vantiq_health.view.node_reads import STATS_SUMMARY
@@ -38,24 +48,39 @@ WORKLOADS = ("statefulsets", "deployments")
 
 @check("MT001")
 def test_influxdb_data_source_points_at_the_influxdb_service(
-    cluster: ClusterView, namespace: str, settings: Config
+    cluster: ClusterView, namespace: str, settings: Config, probes: Probes
 ) -> None:
-    sources = provisioned_datasources(cluster.objects("configmaps", namespace))
+    sources, notes = _datasources(cluster, probes, namespace)
     if not sources:
         pytest.skip(
-            f"cannot check: no InfluxDB data source is provisioned in a ConfigMap of {namespace}; "
-            "data sources added in Grafana's UI live in its database (the Grafana API, a live probe)"
+            f"cannot check: no InfluxDB data source is provisioned in a ConfigMap of {namespace}, "
+            f"and Grafana's API was not read ({'; '.join(notes)})"
         )
     seen = gather(cluster, namespace, "services", *WORKLOADS)
     services = {s["metadata"]["name"] for s in seen["services"]}
     auth = influx_wants_auth(seen.of(*WORKLOADS), settings.name(namespace, "influxdb"))
     found = datasource_findings(sources, services, namespace, auth, settings.name(namespace, "grafana"))
-    facts = [f"{ds.source}: {ds.name} -> {ds.url}" for ds in sources]
+    facts = notes + [f"{ds.source}: {ds.name} -> {ds.url}" for ds in sources]
     expect(found, namespace, facts, unseen=seen.reasons())
 
 
+def _datasources(cluster: ClusterView, probes: Probes, ns: str) -> tuple[list[DataSource], list[str]]:
+    """Grafana's data sources from its API when live (what Grafana uses), else the provisioning ConfigMaps."""
+    try:
+        result = probes.grafana(ns)
+    except Unavailable as exc:
+        return provisioned_datasources(cluster.objects("configmaps", ns)), [f"Grafana API: {exc}"]
+    if result.ok:
+        return api_datasources(result), api_facts(result)
+    return provisioned_datasources(cluster.objects("configmaps", ns)), [
+        f"Grafana API not read: {result.describe()}"
+    ]
+
+
 @check("MT002")
-def test_grafana_stores_dashboards_in_mysql(cluster: ClusterView, namespace: str, settings: Config) -> None:
+def test_grafana_stores_dashboards_in_mysql(
+    cluster: ClusterView, namespace: str, settings: Config, probes: Probes
+) -> None:
     grafana = settings.name(namespace, "grafana")
     workload = cluster.get("deployments", namespace, grafana)
     configmap = cluster.get("configmaps", namespace, grafana)
@@ -66,17 +91,28 @@ def test_grafana_stores_dashboards_in_mysql(cluster: ClusterView, namespace: str
     db = grafana_database(configmap, workload, grafana)
     seen = gather(cluster, namespace, "services")
     services = {s["metadata"]["name"] for s in seen["services"]}
-    expected = f"{settings.name(namespace, 'grafanadb')}:3306"
+    grafanadb = settings.name(namespace, "grafanadb")
     found = (
-        dashboards_not_in_mysql(db, services, namespace, grafana, expected)
+        dashboards_not_in_mysql(db, services, namespace, grafana, f"{grafanadb}:3306")
         if seen.seen("services") or db.type != "mysql"
         else []
     )
-    expect(found, namespace, [f"{db.source}: type {db.type}"], unseen=seen.reasons())
+    facts = [f"{db.source}: type {db.type}"]
+    if not found and db.type == "mysql":
+        try:
+            probe = probes.grafanadb(namespace)
+        except Unavailable as exc:
+            facts.append(f"MySQL schema not read: {exc}")
+        else:
+            found = schema_findings(probe, namespace, grafana, grafanadb)
+            facts.append(f"{probe.result.describe()}; tables: {len(probe.result.data.get('tables') or [])}")
+    expect(found, namespace, facts, unseen=seen.reasons())
 
 
 @check("MT005")
-def test_telegraf_may_watch_pods_and_nodes(cluster: ClusterView, namespace: str, settings: Config) -> None:
+def test_telegraf_may_watch_pods_and_nodes(
+    cluster: ClusterView, namespace: str, settings: Config, probes: Probes
+) -> None:
     named = {
         "daemonset": cluster.get("daemonsets", namespace, settings.name(namespace, "telegraf_ds")),
         "deployment": cluster.get("deployments", namespace, settings.name(namespace, "telegraf_prom")),
@@ -89,14 +125,33 @@ def test_telegraf_may_watch_pods_and_nodes(cluster: ClusterView, namespace: str,
     accounts = sorted(
         {Account(namespace, service_account(w)) for w in present.values()}, key=lambda a: a.name
     )
-    rbac = gather(cluster, None, "clusterroles", "clusterrolebindings")
-    unseen = rbac.reasons()
+    facts = [f"ServiceAccount {a.namespace}/{a.name}" for a in accounts]
+    try:  # the API server's own answer (SubjectAccessReviews), live or as a snapshot saved it
+        reviewed = review_denials(probes.access_review, accounts, NEEDED)
+        roles, unseen = None, []
+        facts.append(f"SubjectAccessReviews: {len(accounts) * len(NEEDED)} asked")
+    except Unavailable as exc:  # else the recorded ClusterRoles and bindings, as the authorizer reads them
+        reviewed, rbac = None, gather(cluster, None, "clusterroles", "clusterrolebindings")
+        unseen = rbac.reasons()
+        roles = None if unseen else (rbac["clusterroles"], rbac["clusterrolebindings"])
+        facts.append(f"SubjectAccessReviews not asked: {exc}")
     logs = _telegraf_logs(cluster, namespace, [w["metadata"]["name"] for w in present.values()], unseen)
     restart = [f"{kind}/{w['metadata']['name']}" for kind, w in present.items()]
-    roles = None if rbac.reasons() else (rbac["clusterroles"], rbac["clusterrolebindings"])
-    found = telegraf_rbac(namespace, accounts, roles, logs, restart)
-    facts = [f"ServiceAccount {a.namespace}/{a.name}" for a in accounts]
-    expect(found, namespace, facts, unseen=unseen if roles is None else [])
+    local = _namespace_roles(cluster, namespace)
+    found = telegraf_rbac(namespace, accounts, roles, logs, restart, reviewed=reviewed, local=local)
+    judged = reviewed is not None or roles is not None
+    expect(found, namespace, facts, unseen=[] if judged else unseen)
+
+
+def _namespace_roles(cluster: ClusterView, ns: str) -> tuple[list[Obj], list[Obj], list[Obj]]:
+    """Roles and RoleBindings of telegraf's namespace: they only name a grant that stops at it, never a verdict."""
+    found: list[list[Obj]] = []
+    for resource, where in (("roles", ns), ("rolebindings", ns), ("clusterroles", None)):
+        try:
+            found.append(cluster.objects(resource, where))
+        except Unavailable:  # a snapshot without Roles (none exist) still has its RoleBindings
+            found.append([])
+    return found[0], found[1], found[2]
 
 
 def _telegraf_logs(
@@ -118,17 +173,31 @@ def _telegraf_logs(
 
 
 @check("MT007")
-def test_dashboards_match_the_container_runtime(cluster: ClusterView, namespace: str) -> None:
-    dashboards = dashboards_in(cluster.objects("configmaps", namespace))
+def test_dashboards_match_the_container_runtime(cluster: ClusterView, namespace: str, probes: Probes) -> None:
+    dashboards, notes = _dashboards(cluster, probes, namespace)
     if not dashboards:
         pytest.skip(
-            f"cannot check: no Grafana dashboard is provisioned in a ConfigMap of {namespace}; "
-            "dashboards saved in Grafana live in its database (the Grafana API, a live probe)"
+            f"cannot check: no Grafana dashboard is provisioned in a ConfigMap of {namespace}, "
+            f"and Grafana's API was not read ({'; '.join(notes)})"
         )
     by_runtime = runtimes(cluster.objects("nodes"))
-    facts = [f"{rt}: {len(nodes)} node(s)" for rt, nodes in sorted(by_runtime.items())]
+    facts = notes + [f"{rt}: {len(nodes)} node(s)" for rt, nodes in sorted(by_runtime.items())]
     facts += [f"{d.source}: {d.title}" for d in dashboards]
     expect(docker_era_dashboards(dashboards, by_runtime, namespace), namespace, facts)
+
+
+def _dashboards(cluster: ClusterView, probes: Probes, ns: str) -> tuple[list[Dashboard], list[str]]:
+    """Grafana's dashboards from its API when live (saved ones too), else the dashboard ConfigMaps."""
+    try:
+        result = probes.grafana(ns)
+    except Unavailable as exc:
+        return dashboards_in(cluster.objects("configmaps", ns)), [f"Grafana API: {exc}"]
+    if not result.ok:
+        return dashboards_in(cluster.objects("configmaps", ns)), [
+            f"Grafana API not read: {result.describe()}"
+        ]
+    found, unread = api_dashboards(result)
+    return found, api_facts(result) + [f"not read: {u}" for u in unread]
 
 
 @check("MT009")

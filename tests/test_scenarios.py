@@ -12,6 +12,7 @@ from tests.harness import SuiteRun, run_live, run_snapshot
 from tests.scenarios import (
     broken,
     broken_environment,
+    broken_grafana,
     broken_influx,
     broken_keycloak_mongo,
     broken_storage,
@@ -29,6 +30,7 @@ VARIANTS = [
     *broken_keycloak_mongo.VARIANTS,
     *broken_influx.VARIANTS,
     *broken_tls.VARIANTS,
+    *broken_grafana.VARIANTS,
 ]
 WARNING_VARIANTS = [v for v in VARIANTS if v.warns]
 SCOPE_NAMESPACES: dict[str, tuple[str | None, ...]] = {

@@ -46,6 +46,15 @@ DEFAULT_NAMES: dict[str, str] = {
     "influxdb_secret": "influxdb-auth",  # MT003/MT008: the InfluxDB login, from this Secret's keys
     "influxdb_user_key": "influxdb-user",
     "influxdb_password_key": "influxdb-password",
+    # MT001/MT007 live: Grafana's admin login (Secret and keys; the user defaults to admin)
+    "grafana_secret": "grafana",
+    "grafana_user_key": "admin-user",
+    "grafana_password_key": "admin-password",
+    # MT002 live: Grafana's MySQL login (grafana.ini's [database] user/name win when set)
+    "grafanadb_secret": "grafanadb-mysql",
+    "grafanadb_password_key": "mysql-password",
+    "grafanadb_user": "grafana",
+    "grafanadb_database": "grafana",
 }
 
 DEFAULT_THRESHOLDS: dict[str, float] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vantiq_health.analysis.rbac import Account, granted, refused_lines, telegraf_rbac
+from vantiq_health.analysis.rbac import NEEDED, Account, granted, namespace_only, refused_lines, telegraf_rbac
 
 SA = Account("shared", "telegraf-prom")
 ALL = {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["get", "list", "watch"]}
@@ -71,3 +71,44 @@ def test_missing_permissions_are_named() -> None:
         f.evidence[0]
         == "ServiceAccount shared/telegraf-prom may not list pods, watch pods, list nodes at cluster scope"
     )
+
+
+def role_binding(ns: str, kind: str, role_name: str, *subjects: dict) -> dict:
+    return {
+        "metadata": {"name": f"rb-{role_name}", "namespace": ns},
+        "roleRef": {"kind": kind, "name": role_name},
+        "subjects": list(subjects),
+    }
+
+
+def test_a_role_binding_grants_in_its_namespace_only_and_is_named() -> None:
+    local_role = {"metadata": {"name": "r", "namespace": "shared"}, "rules": [ALL]}
+    bindings = [role_binding("shared", "Role", "r", sa_subject())]
+    assert namespace_only(SA, [local_role], bindings, []) == {
+        need: "RoleBinding shared/rb-r -> Role r" for need in NEEDED
+    }
+    found = telegraf_rbac("shared", [SA], ([], []), {}, [], local=([local_role], bindings, []))
+    assert (
+        "RoleBinding shared/rb-r -> Role r grants get pods, list pods, watch pods, get nodes, list nodes in shared only"
+        in str(found[0].evidence)
+    )
+
+
+def test_a_role_of_another_namespace_or_another_account_is_not_named() -> None:
+    other_ns_role = {"metadata": {"name": "r", "namespace": "prod"}, "rules": [ALL]}
+    assert namespace_only(SA, [other_ns_role], [role_binding("shared", "Role", "r", sa_subject())], []) == {}
+    assert (
+        namespace_only(
+            SA, [], [role_binding("shared", "ClusterRole", "c", sa_subject(name="x"))], [role("c", ALL)]
+        )
+        == {}
+    )
+
+
+def test_reviews_decide_over_the_recorded_roles() -> None:
+    denied = {SA: [("list", "nodes")]}
+    found = telegraf_rbac(
+        "shared", [SA], ([role("r", ALL)], [binding("r", sa_subject())]), {}, [], reviewed=denied
+    )
+    assert "ServiceAccount shared/telegraf-prom may not list nodes at cluster scope" in found[0].evidence
+    assert telegraf_rbac("shared", [SA], ([], []), {}, [], reviewed={SA: []}) == []

@@ -240,15 +240,15 @@ def test_files_the_loader_does_not_understand_are_named_with_the_reason(tmp_path
     (tmp_path / "pods.json").write_text(_list(_pod("a", "prod")))
     (tmp_path / "old.yaml").write_text("Kind: Pod\nObjectMeta:\n  Name: a\n  Namespace: prod\n")
     (tmp_path / "random.json").write_text('{"hello": "world"}')
-    (tmp_path / "roles.json").write_text(_list({"kind": "Role", "metadata": {"name": "x"}}))
+    (tmp_path / "limitranges.json").write_text(_list({"kind": "LimitRange", "metadata": {"name": "x"}}))
     (tmp_path / "numbers.json").write_text("[1, 2, 3]")
     notes = SnapshotView(tmp_path).notes
     assert notes == [
+        "ignored limitranges.json: 1 item(s) of a list: kinds not read by the checks: LimitRange",
         "ignored numbers.json: a document that is a list, not a Kubernetes object",
         "ignored old.yaml: capitalised keys (Kind, ObjectMeta): the Go-struct output of a very old kubectl, "
         "not the API's JSON (capture with kubectl get -o json)",
         "ignored random.json: an object without kind/apiVersion: not a Kubernetes object",
-        "ignored roles.json: 1 item(s) of a list: kinds not read by the checks: Role",
     ]
 
 

@@ -325,7 +325,13 @@ def docker_era_dashboards(
                 "MT007",
                 f"Dashboard {dash.title!r} queries docker-era measurements, but the nodes run containerd: its panels stay empty",
                 evidence,
-                [f"kubectl edit configmap -n {ns} {dash.source.split()[1]}"],
+                [_dashboard_fix(dash, ns)],
             )
         )
     return found
+
+
+def _dashboard_fix(dash: Dashboard, ns: str) -> str:
+    if dash.source.startswith("ConfigMap "):
+        return f"kubectl edit configmap -n {ns} {dash.source.split()[1]}"
+    return f"in Grafana: {dash.title} → Dashboard settings → JSON Model ({dash.source}): replace the queries, save"

@@ -36,6 +36,11 @@ class Account:
     def user(self) -> str:
         return f"system:serviceaccount:{self.namespace}:{self.name}"
 
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The groups the API server puts a ServiceAccount's token in (a SubjectAccessReview must name them)."""
+        return ("system:serviceaccounts", f"system:serviceaccounts:{self.namespace}", "system:authenticated")
+
 
 def service_account(workload: Obj) -> str:
     spec = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
@@ -85,6 +90,47 @@ def granted(sa: Account, cluster_roles: list[Obj], bindings: list[Obj]) -> dict[
                 if need not in found and _allows(rule, *need):
                     found[need] = f"ClusterRoleBinding {name(binding)} -> ClusterRole {ref['name']}"
     return found
+
+
+def namespace_only(
+    sa: Account, roles: list[Obj], role_bindings: list[Obj], cluster_roles: list[Obj]
+) -> dict[tuple[str, str], str]:
+    """(verb, resource) -> the RoleBinding that grants it to the account in one namespace only.
+
+    A RoleBinding (to a Role or a ClusterRole) never reaches beyond its namespace: telegraf,
+    which watches pods and reads nodes cluster-wide, stays refused however much it grants."""
+    by_kind = {
+        "Role": {(str((r.get("metadata") or {}).get("namespace", "")), name(r)): r for r in roles},
+        "ClusterRole": {("", name(r)): r for r in cluster_roles},
+    }
+    found: dict[tuple[str, str], str] = {}
+    for binding in role_bindings:
+        ref = binding.get("roleRef") or {}
+        where = str((binding.get("metadata") or {}).get("namespace", ""))
+        key = (where if ref.get("kind") == "Role" else "", str(ref.get("name", "")))
+        role = by_kind.get(str(ref.get("kind")), {}).get(key)
+        if role is None or not _binds(binding, sa):
+            continue
+        for rule in role.get("rules") or []:
+            for need in NEEDED:
+                if need not in found and _allows(rule, *need):
+                    found[need] = f"RoleBinding {where}/{name(binding)} -> {ref['kind']} {ref['name']}"
+    return found
+
+
+def _local_notes(sa: Account, lacks: list[tuple[str, str]], local: tuple[list[Obj], ...] | None) -> list[str]:
+    if local is None:
+        return []
+    grants: dict[str, list[str]] = {}
+    local_grants = namespace_only(sa, *local)
+    for need in lacks:
+        if need in local_grants:
+            grants.setdefault(local_grants[need], []).append(" ".join(need))
+    return [
+        f"{via} grants {', '.join(needs)} in {via.split()[1].split('/')[0]} only: a RoleBinding cannot "
+        "grant them at cluster scope, which telegraf needs (use a ClusterRoleBinding)"
+        for via, needs in sorted(grants.items())
+    ]
 
 
 def refused_lines(lines: Iterable[str]) -> list[str]:
@@ -139,17 +185,31 @@ def telegraf_rbac(
     rbac: tuple[list[Obj], list[Obj]] | None,
     logs: dict[str, list[str]],
     restart: list[str],
+    reviewed: dict[Account, list[tuple[str, str]]] | None = None,
+    local: tuple[list[Obj], list[Obj], list[Obj]] | None = None,
 ) -> list[Finding]:
-    """MT005: each telegraf ServiceAccount's missing cluster-scope permissions, and the 403 lines it logged."""
+    """MT005: each telegraf ServiceAccount's missing cluster-scope permissions, and the 403 lines it logged.
+
+    reviewed: the (verb, resource) pairs the API server's SubjectAccessReviews denied each account;
+    when given, they are the verdict and the recorded roles are not evaluated.
+    local: (Roles, RoleBindings, ClusterRoles), to name the RoleBindings that grant a need in
+    one namespace only (never a verdict: they cannot grant at cluster scope)."""
     missing: list[str] = []
-    if rbac is not None:
-        for sa in accounts:
+    for sa in accounts:
+        if reviewed is not None:
+            denied = set(reviewed.get(sa, []))
+            lacks = [need for need in NEEDED if need in denied]
+        elif rbac is not None:
             have = granted(sa, *rbac)
-            lacks = [f"{verb} {resource}" for verb, resource in NEEDED if (verb, resource) not in have]
-            if lacks:
-                missing.append(
-                    f"ServiceAccount {sa.namespace}/{sa.name} may not {', '.join(lacks)} at cluster scope"
-                )
+            lacks = [need for need in NEEDED if need not in have]
+        else:
+            lacks = []
+        if lacks:
+            missing.append(
+                f"ServiceAccount {sa.namespace}/{sa.name} may not "
+                f"{', '.join(f'{verb} {resource}' for verb, resource in lacks)} at cluster scope"
+            )
+            missing.extend(_local_notes(sa, lacks, local))
     refused = [
         f"{pod}: {line.strip()[:300]}" for pod, lines in sorted(logs.items()) for line in refused_lines(lines)
     ]

@@ -336,3 +336,26 @@ class Probes:
 
         found: InfluxProbe = self._once(("influxdb", namespace), lambda: influx_target.probe(self, namespace))
         return found
+
+    # -- the metrics pipeline (MT001, MT002, MT005, MT007): logic in probes/grafana_hub.py ------------
+    def grafana(self, namespace: str) -> ProbeResult:
+        """Grafana's API with the admin login of the Grafana Secret: its data sources and dashboards."""
+        from vantiq_health.probes import grafana_hub
+
+        def make() -> ProbeResult:
+            found = self._recorded(f"grafana/{namespace}", lambda: grafana_hub.grafana(self, namespace))
+            return self._judged(found)
+
+        result: ProbeResult = self._once(("grafana", namespace), make)
+        return result
+
+    def grafanadb(self, namespace: str) -> Any:
+        """Grafana's MySQL with Grafana's login: the tables of its schema (a `GrafanaDbProbe`)."""
+        from vantiq_health.probes import grafana_hub
+
+        return self._once(("grafanadb", namespace), lambda: grafana_hub.grafanadb(self, namespace))
+
+    def access_review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        """A SubjectAccessReview through the cluster view (it stores nothing); a snapshot replays saved answers."""
+        self._require_live()
+        return self.run.view.access_review(user, groups, verb, resource)

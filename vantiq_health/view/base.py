@@ -81,6 +81,8 @@ KINDS: dict[str, Kind] = {
         Kind("leases", "coordination.k8s.io", "v1", "Lease", True),
         Kind("clusterroles", "rbac.authorization.k8s.io", "v1", "ClusterRole", False),
         Kind("clusterrolebindings", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", False),
+        Kind("roles", "rbac.authorization.k8s.io", "v1", "Role", True),
+        Kind("rolebindings", "rbac.authorization.k8s.io", "v1", "RoleBinding", True),
     )
 }
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS.values()}
@@ -91,6 +93,11 @@ def kind_info(resource: str) -> Kind:
         return KINDS[resource]
     except KeyError:
         raise ValueError(f"the cluster view does not read {resource!r}") from None
+
+
+def review_key(user: str, verb: str, resource: str) -> str:
+    """Where a SubjectAccessReview's answer is remembered (and saved, and replayed)."""
+    return f"access-review/{user}/{verb}/{resource}"
 
 
 def needs(verb: str, resource: str, namespace: str | None) -> str:
@@ -249,6 +256,25 @@ class ClusterView:
                 if len(lines) >= len(logs.get(key[1:4], [])):
                     logs[key[1:4]] = lines
         return logs
+
+    def access_review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        """May `user` VERB RESOURCE (core group) at cluster scope? Asked once per run (MT005).
+
+        Live: a SubjectAccessReview, which the API server answers and stores nothing of; the
+        answer is remembered for --save-snapshot, and a snapshot replays the saved answers."""
+        key = review_key(user, verb, resource)
+
+        def ask() -> bool:
+            allowed = self._review(user, groups, verb, resource)
+            if self.mode != "snapshot":
+                self.remember(key, {"allowed": allowed})
+            return allowed
+
+        found: bool = self._once(("access", user, verb, resource), ask)
+        return found
+
+    def _review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        raise Unavailable("this cluster source answers no SubjectAccessReview")
 
     def listed(self) -> list[tuple[str, str | None, list[dict[str, Any]]]]:
         """Every list this run has read: (resource, namespace, items)."""

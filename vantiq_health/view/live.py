@@ -40,6 +40,7 @@ RETRIES = 2  # per request, for 429, 5xx and connections dropped mid-answer (all
 RETRY_AFTER_CAP = 5.0
 BACKOFF = (0.2, 0.6)
 MAX_NODE_DOC_BYTES = 64 << 20  # a stats summary of a node with hundreds of pods is a few MB
+SUBJECT_ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
 RETRY_BUDGET = 20  # retries per run: a server failing everything does not multiply the run time
 
 
@@ -320,6 +321,33 @@ class LiveView(ClusterView):
             if obj is not None:
                 fitted.append(obj)
         return fitted
+
+    def _review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        if self._dead:
+            raise Unavailable(f"the API server stopped answering ({self._dead})", "dead")
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {
+                "user": user,
+                "groups": list(groups),
+                "resourceAttributes": {"verb": verb, "group": "", "resource": resource},
+            },
+        }
+        what = f"SubjectAccessReview ({user} {verb} {resource})"
+        try:
+            reply = self.http.post(SUBJECT_ACCESS_REVIEWS, body)
+        except Failure as exc:
+            raise Unavailable(f"{what}: {exc}") from None
+        if reply.status == 403:
+            raise Unavailable(needs("create", "subjectaccessreviews", None), "forbidden")
+        if reply.status not in (200, 201):
+            raise Unavailable(f"{what}: {reply.message()}", _cause(reply.status))
+        doc = _json_or_none(reply.body)
+        status = doc.get("status") if isinstance(doc, dict) else None
+        if not isinstance(status, dict):
+            raise Unavailable(f"{what}: the answer has no status")
+        return status.get("allowed") is True
 
     def _fetch_node_proxy(self, node: str, path: str) -> dict[str, Any]:
         what = f"{path} of node {node} (nodes proxy)"

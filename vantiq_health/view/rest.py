@@ -52,7 +52,7 @@ class Reply:
 
 
 class Transport:
-    """GETs with one deadline covering connect, headers and body."""
+    """GETs (and the one POST kind, access reviews) with one deadline covering connect, headers and body."""
 
     def __init__(self, api: ApiClient, connect_timeout: float, read_timeout: float) -> None:
         self.api = api
@@ -71,17 +71,34 @@ class Transport:
         accept: str = "application/json",
         max_bytes: int = 1 << 31,
     ) -> Reply:
+        return self._send("GET", path, query, {"Accept": accept}, None, max_bytes)
+
+    def post(self, path: str, body: dict[str, Any], *, max_bytes: int = 1 << 20) -> Reply:
+        """One POST of a JSON body: only SubjectAccessReviews, which the API server answers and stores not."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        return self._send("POST", path, None, headers, body, max_bytes)
+
+    def _send(
+        self,
+        verb: str,
+        path: str,
+        query: list[tuple[str, Any]] | None,
+        header_params: dict[str, str],
+        payload: dict[str, Any] | None,
+        max_bytes: int,
+    ) -> Reply:
         deadline = time.monotonic() + self.read_timeout
-        method, url, headers, _, _ = self.api.param_serialize(
-            "GET",
+        method, url, headers, data, _ = self.api.param_serialize(
+            verb,
             path,
             query_params=query or [],
-            header_params={"Accept": accept},
+            header_params=header_params,
+            body=payload,
             auth_settings=["BearerToken"],
         )
         try:
             resp = self.api.call_api(
-                method, url, header_params=headers, _request_timeout=self.timeout
+                method, url, header_params=headers, body=data, _request_timeout=self.timeout
             ).response
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise self.failure(exc) from None

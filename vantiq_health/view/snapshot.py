@@ -18,7 +18,7 @@ from vantiq_health import redact
 from vantiq_health.apis import Version
 from vantiq_health.i18n import msg
 from vantiq_health.view import node_reads, shape
-from vantiq_health.view.base import BY_KIND, ClusterView, SetupError, Unavailable, kind_info
+from vantiq_health.view.base import BY_KIND, ClusterView, SetupError, Unavailable, kind_info, review_key
 from vantiq_health.view.snapshot_files import (
     DEFAULT_MAX_FILE_BYTES,
     MARK,
@@ -412,6 +412,15 @@ class SnapshotView(ClusterView):
                 )
             )
         return doc
+
+    def _review(self, user: str, groups: tuple[str, ...], verb: str, resource: str) -> bool:
+        saved = self.recall(review_key(user, verb, resource))
+        if saved is None or not isinstance(saved.get("allowed"), bool):
+            raise Unavailable(
+                f"the snapshot holds no SubjectAccessReview answer for {user} {verb} {resource} "
+                "(a live run's --save-snapshot stores them)"
+            )
+        return bool(saved["allowed"])
 
     def version(self) -> dict[str, Any]:
         if self._version is None:

@@ -1,0 +1,129 @@
+"""The live halves of MT001, MT002 and MT007: what Grafana's API and its MySQL answered.
+
+Data sources and dashboards read through the API become the same `DataSource` and
+`Dashboard` records the provisioning ConfigMaps give, so one defect reads the same
+whichever way it was found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vantiq_health.analysis.k8s import Obj
+from vantiq_health.analysis.metrics import GRAFANA_INI, Dashboard, DataSource, _env, _ini_database
+from vantiq_health.findings import Finding, finding
+from vantiq_health.probes import result as r
+from vantiq_health.probes.result import ProbeResult
+
+API = "Grafana API"
+# Tables every Grafana schema has once Grafana has started on it (migration_log: its schema migrations).
+GRAFANA_TABLES = ("dashboard", "data_source", "migration_log")
+
+
+def mysql_settings(
+    configmap: Obj | None, workload: Obj | None, default_user: str, default_db: str
+) -> tuple[str, str]:
+    """The user and schema Grafana logs in to MySQL with: GF_DATABASE_* env, grafana.ini, the config."""
+    env = _env(workload)
+    ini = _ini_database(str(((configmap or {}).get("data") or {}).get(GRAFANA_INI, "")))
+    user = env.get("GF_DATABASE_USER") or ini.get("user") or default_user
+    database = env.get("GF_DATABASE_NAME") or ini.get("name") or default_db
+    return user, database
+
+
+def api_datasources(result: ProbeResult) -> list[DataSource]:
+    """The InfluxDB data sources `GET /api/datasources` answered."""
+    return [
+        DataSource(
+            str(ds.get("name", "")),
+            str(ds.get("url", "")),
+            bool(ds.get("has_user")),
+            bool(ds.get("has_password")),
+            f"{API} /api/datasources",
+        )
+        for ds in result.data.get("datasources") or []
+        if str(ds.get("type", "")).lower() == "influxdb"
+    ]
+
+
+def api_dashboards(result: ProbeResult) -> tuple[list[Dashboard], list[str]]:
+    """The dashboards `/api/dashboards/uid/UID` answered, and what could not be read."""
+    found, unread = [], []
+    for dash in result.data.get("dashboards") or []:
+        uid = str(dash.get("uid", ""))
+        if isinstance(dash.get("model"), dict):
+            found.append(
+                Dashboard(str(dash.get("title") or uid), f"{API} dashboard uid {uid}", dash["model"])
+            )
+        else:
+            unread.append(f"dashboard {dash.get('title')!r} (uid {uid}): {dash.get('error', 'not read')}")
+    total = int(result.data.get("dashboards_total") or 0)
+    if total > len(result.data.get("dashboards") or []):
+        unread.append(f"{total - len(result.data.get('dashboards') or [])} more dashboards not read")
+    return found, unread
+
+
+def api_facts(result: ProbeResult) -> list[str]:
+    return [result.describe()]
+
+
+def _login_diagnosis(probe: Any, res: ProbeResult) -> str:
+    table = {
+        r.AUTH_FAILED: f"MySQL refuses the password for user {probe.user}; it comes from {probe.password_from}",
+        r.NO_DATABASE: f"the schema {probe.database} does not exist on {res.target}",
+        r.NOT_AUTHORIZED: f"user {probe.user} may not use the schema {probe.database} on {res.target}",
+        r.REFUSED: f"nothing accepts connections at {res.target}",
+        r.TIMEOUT: f"TCP connect to {res.target} times out",
+        r.DNS: f"the host {res.target.rpartition(':')[0]} does not resolve",
+    }
+    return table.get(res.error_class, f"the probe failed at {res.failed_at} ({res.error_class})")
+
+
+def schema_findings(probe: Any, ns: str, grafana: str, grafanadb: str) -> list[Finding]:
+    """MT002 live: Grafana's login works and its schema holds Grafana's tables."""
+    res: ProbeResult = probe.result
+    if not res.ok:
+        secret = probe.password_from.split()[1] if probe.password_from.startswith("Secret ") else ""
+        return [
+            finding(
+                "MT002",
+                f"Grafana's MySQL cannot be read with Grafana's login: {_login_diagnosis(probe, res)}",
+                [res.describe(), f"server said: {res.error}", f"user {probe.user}, schema {probe.database}"],
+                [
+                    f"kubectl get secret -n {ns} {secret} -o jsonpath='{{.data}}' | wc -c   # the keys are there; compare values privately",
+                    f"kubectl logs -n {ns} deploy/{grafana} | grep -i database",
+                    f"kubectl get pods -n {ns} | grep {grafanadb}",
+                ],
+            )
+        ]
+    tables = list(res.data.get("tables") or [])
+    missing = [t for t in GRAFANA_TABLES if t not in tables]
+    if not missing:
+        return []
+    return [
+        finding(
+            "MT002",
+            f"Grafana is configured for MySQL but the {probe.database} schema has no Grafana tables "
+            f"({', '.join(missing)} missing): the dashboards disappeared after the upgrade because "
+            "Grafana kept them in sqlite3 inside its pod",
+            [
+                res.describe(),
+                f"tables in {probe.database}: {', '.join(tables[:20]) or 'none (show tables: Empty set)'}",
+                f"expected Grafana's tables: {', '.join(GRAFANA_TABLES)}, ...",
+            ],
+            [
+                f"kubectl get configmap -n {ns} {grafana} -o jsonpath='{{.data.grafana\\.ini}}'   # [database] type = mysql, host = {grafanadb}:3306",
+                f"kubectl rollout restart deployment/{grafana} -n {ns}   # Grafana creates its tables in MySQL on start",
+                f"kubectl cp -n {ns} <grafana pod>:/var/lib/grafana/grafana.db ./grafana.db   # then migrate the sqlite3 INSERTs (notes: リカバリー)",
+            ],
+        )
+    ]
+
+
+def review_denials(
+    ask: Any, accounts: list[Any], needed: tuple[tuple[str, str], ...]
+) -> dict[Any, list[tuple[str, str]]]:
+    """MT005 live: the (verb, resource) pairs the API server denies each ServiceAccount (Unavailable passes up)."""
+    return {
+        sa: [(verb, res) for verb, res in needed if not ask(sa.user, sa.groups, verb, res)] for sa in accounts
+    }
