@@ -9,9 +9,11 @@ import pytest
 
 from vantiq_health.plugin.api import RUN_KEY
 from vantiq_health.probes.endpoints import EndpointError, Endpoints, in_cluster, parse_endpoints
+from vantiq_health.probes.probe_pods import PodOptions
 
 ENDPOINTS_KEY = pytest.StashKey[object]()
 HUB_KEY = pytest.StashKey[object]()  # the session's Probes, set by the `probes` fixture
+PODS_KEY = pytest.StashKey[PodOptions]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +41,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=5.0,
         help="bound of every probe's connect and query (default 5); a dead target costs it once",
     )
+    group.addoption(
+        "--allow-probe-pods",
+        action="store_true",
+        dest="vh_allow_probe_pods",
+        default=False,
+        help="from a workstation, run the pod-network checks (NET001 live, NET002, NET005, VQ003) from a "
+        "short-lived probe pod in the first --namespace (needs create/delete pods there; deleted at the end)",
+    )
+    group.addoption(
+        "--probe-image",
+        dest="vh_probe_image",
+        metavar="IMAGE",
+        default=None,
+        help="the image of the probe pods (required with --allow-probe-pods): one with vantiq-health installed",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,6 +64,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[ENDPOINTS_KEY] = parse_endpoints(config.getoption("vh_endpoint") or [])
     except EndpointError as exc:
         raise pytest.UsageError(f"vantiq-health: {exc}") from None
+    allowed, image = config.getoption("vh_allow_probe_pods"), config.getoption("vh_probe_image")
+    if allowed and not image:
+        raise pytest.UsageError(
+            "vantiq-health: --allow-probe-pods needs --probe-image IMAGE (an image with vantiq-health installed)"
+        )
+    config.stash[PODS_KEY] = PodOptions(bool(allowed), image)
     timeout = config.getoption("vh_probe_timeout")
     if timeout is not None and timeout <= 0:
         raise pytest.UsageError("vantiq-health: --probe-timeout must be more than 0 seconds")
