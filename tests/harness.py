@@ -67,7 +67,12 @@ def run_live(
     """live=False: --no-live, the scenario's databases are not on this machine (tests/test_probes_*)."""
     args = args if live else ("--no-live", *args)
     with FakeCluster(
-        sc.objects, logs=sc.logs, version=sc.version, forbidden=sc.forbidden, failing=sc.failing
+        sc.objects,
+        logs=sc.logs,
+        version=sc.version,
+        forbidden=sc.forbidden,
+        failing=sc.failing,
+        node_docs=sc.node_docs,
     ) as fake:
         kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
         ns_args = [f"--namespace={ns}" for ns in namespaces]

@@ -29,7 +29,15 @@ def sec002_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_results_json_follows_the_documented_schema(pytester: pytest.Pytester, sec002_snapshot: Path) -> None:
     run = run_snapshot(pytester, sec002_snapshot)
     doc = run.doc
-    assert set(doc) == {"schema_version", "suite_version", "generated_at", "source", "namespaces", "notes", "results"}
+    assert set(doc) == {
+        "schema_version",
+        "suite_version",
+        "generated_at",
+        "source",
+        "namespaces",
+        "notes",
+        "results",
+    }
     assert doc["source"]["mode"] == "snapshot"
     assert doc["source"]["server_version"] == "v1.29.4"
     assert doc["namespaces"] == ["prod", "shared"]

@@ -268,6 +268,7 @@ class _Router:
         namespaces: Iterable[str] | None,
         sar: Callable[[dict[str, Any]], bool],
         failing: Iterable[tuple[str, str | None]] = (),
+        node_docs: Mapping[tuple[str, str], dict[str, Any]] | None = None,
     ) -> None:
         m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
         if not m:
@@ -276,6 +277,7 @@ class _Router:
         self.objects, self.logs, self.sar = emulator.objects, dict(logs), sar
         self.forbidden = list(forbidden)
         self.failing = set(failing)  # (resource, namespace or "*") lists that answer 500
+        self.node_docs = dict(node_docs or {})  # (node, "stats/summary" | "configz") -> the kubelet's JSON
         self.address = "127.0.0.1"
         self.served: dict[tuple[str, str, str], _Res] = {}
         self.groups: dict[str, dict[str, list[_Res]]] = {}  # group -> version -> resources (discovery)
@@ -336,6 +338,8 @@ class _Router:
         target = _parse_target(parts)
         if target is None or target.plural is None:
             return None
+        if method == "GET" and target.plural == "nodes" and target.sub and target.sub.startswith("proxy/"):
+            return self._node_proxy(target)
         if (denied := self._denied(_verb(method, target, query), target)) is not None:
             return denied
         if {(target.plural, target.namespace), (target.plural, "*")} & self.failing and not target.name:
@@ -353,6 +357,20 @@ class _Router:
         if target.sub == "log" and res.plural == "pods":
             return self._log(target, query)
         return self._get(res, target.namespace, target.name) if target.sub in (None, "status") else None
+
+    def _node_proxy(self, target: _Target) -> _Reply:
+        """The kubelet's documents through the API server's nodes proxy (`get nodes/proxy`)."""
+        denied = self._denied(
+            "get", _Target(target.group, target.version, "nodes", None, target.name, "proxy")
+        )
+        if denied is not None:
+            return denied
+        doc = self.node_docs.get((str(target.name), str(target.sub).removeprefix("proxy/")))
+        if doc is None:
+            return _status(
+                404, "NotFound", f"the server could not find the requested resource ({target.sub})"
+            )
+        return _Reply(200, doc)
 
     def _denied(self, verb: str, target: _Target) -> _Reply | None:
         resource = f"{target.plural}/{target.sub}" if target.sub else target.plural or ""
@@ -520,6 +538,7 @@ class FakeCluster:
         faults: Mapping[str, str] | None = None,
         tls_dir: Path | None = None,
         failing: Iterable[tuple[str, str | None]] = (),
+        node_docs: Mapping[tuple[str, str], dict[str, Any]] | None = None,
     ) -> None:
         """faults: path regex -> mode (tests/kube/faults.py); tls_dir: serve HTTPS, certificate there."""
         # kmock's asyncio primitives bind to a loop on first use only, so building it here is safe.
@@ -533,6 +552,7 @@ class FakeCluster:
             namespaces=namespaces,
             sar=sar or (lambda review: True),
             failing=failing,
+            node_docs=node_docs,
         )
         self.url = ""
         self.faults = dict(faults or {})

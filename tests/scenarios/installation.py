@@ -47,6 +47,8 @@ class Scenario:
     version: str = "1.29"
     forbidden: list[tuple[str, str, str | None]] = field(default_factory=list)
     failing: list[tuple[str, str | None]] = field(default_factory=list)  # lists that answer 500
+    # what the kubelets answer through the nodes proxy: (node, "stats/summary" | "configz") -> JSON
+    node_docs: dict[tuple[str, str], Obj] = field(default_factory=dict)
 
     def find(self, kind: str, namespace: str | None, name: str) -> Obj:
         for obj in self.objects:

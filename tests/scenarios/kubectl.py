@@ -74,7 +74,15 @@ def write_get_output(
             (root / f"{plural(kind)}.json").write_text(json.dumps(doc, indent=4))
     (root / "version.json").write_text(json.dumps(_version(sc), indent=2))
     _logs(sc, root)
+    _node_docs(sc, root)
     return root
+
+
+def _node_docs(sc: Scenario, root: Path) -> None:
+    """As the README's capture writes them: `kubectl get --raw .../proxy/configz > configz-NODE.json`."""
+    for (node, path), doc in sorted(sc.node_docs.items()):
+        stem = "stats-summary" if path == "stats/summary" else "configz"
+        (root / f"{stem}-{node}.json").write_text(json.dumps(doc))
 
 
 def write_cluster_info_dump(sc: Scenario, root: Path) -> Path:

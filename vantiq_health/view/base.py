@@ -17,6 +17,7 @@ from typing import Any
 
 from vantiq_health import redact
 from vantiq_health.sensitive import Sensitive
+from vantiq_health.view import node_reads
 
 CAUSES = ("forbidden", "not_served", "failed", "dead")
 
@@ -106,12 +107,16 @@ class ClusterView:
         self._key_locks: dict[Any, threading.Lock] = {}
         self._cache: dict[Any, Any] = {}
         self._secret_bytes: dict[tuple[str, str, str], Sensitive] = {}
+        self._remembered: dict[str, dict[str, Any]] = {}
 
     # -- what subclasses provide ------------------------------------------
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
         raise NotImplementedError
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
+        raise NotImplementedError
+
+    def _fetch_node_proxy(self, node: str, path: str) -> dict[str, Any]:
         raise NotImplementedError
 
     def version(self) -> dict[str, Any]:
@@ -255,3 +260,38 @@ class ClusterView:
     def unavailable(self) -> list[tuple[Any, str]]:
         with self._lock:
             return [(k, v[0]) for k, (state, v) in self._cache.items() if state == "unavailable"]
+
+    # -- reads beyond lists: the kubelet through the nodes proxy, remembered answers ---------------
+    def node_proxy(self, node: str, path: str) -> dict[str, Any]:
+        """A kubelet document of one node (`stats/summary`, `configz`), read once.
+
+        Needs `get nodes/proxy` (the optional role): without it, Unavailable naming it.
+        """
+        node_reads.proxy_path(node, path)
+        doc: dict[str, Any] = self._once(
+            ("node_proxy", node, path), lambda: self._fetch_node_proxy(node, path)
+        )
+        return doc
+
+    def read_node_proxy(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The kubelet documents this run has read, for --save-snapshot."""
+        with self._lock:
+            return {
+                (k[1], k[2]): v
+                for k, (state, v) in self._cache.items()
+                if k[0] == "node_proxy" and state == "ok"
+            }
+
+    def remember(self, key: str, answer: dict[str, Any]) -> None:
+        """Keep what a live read answered (a probe's record, a SubjectAccessReview) for --save-snapshot."""
+        with self._lock:
+            self._remembered[key] = answer
+
+    def recall(self, key: str) -> dict[str, Any] | None:
+        """What was remembered under a key: this run's answer, or, offline, the capturing run's."""
+        with self._lock:
+            return self._remembered.get(key)
+
+    def remembered(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return dict(self._remembered)

@@ -25,7 +25,7 @@ import yaml
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
-from vantiq_health.view import shape
+from vantiq_health.view import node_reads, shape
 from vantiq_health.view.base import ClusterView, Kind, SetupError, Unavailable, kind_info, needs
 from vantiq_health.view.rest import Failure, Reply, Transport
 
@@ -39,6 +39,7 @@ MAX_LIST_BYTES = 2 << 30
 RETRIES = 2  # per request, for 429, 5xx and connections dropped mid-answer (all GETs are idempotent)
 RETRY_AFTER_CAP = 5.0
 BACKOFF = (0.2, 0.6)
+MAX_NODE_DOC_BYTES = 64 << 20  # a stats summary of a node with hundreds of pods is a few MB
 RETRY_BUDGET = 20  # retries per run: a server failing everything does not multiply the run time
 
 
@@ -319,6 +320,18 @@ class LiveView(ClusterView):
             if obj is not None:
                 fitted.append(obj)
         return fitted
+
+    def _fetch_node_proxy(self, node: str, path: str) -> dict[str, Any]:
+        what = f"{path} of node {node} (nodes proxy)"
+        reply = self._answer(node_reads.proxy_path(_seg(node), path), what, max_bytes=MAX_NODE_DOC_BYTES)
+        if reply.status == 403:
+            raise Unavailable(needs("get", "nodes/proxy", None), "forbidden")
+        if reply.status != 200:
+            raise Unavailable(f"{what}: {reply.message()}")
+        doc = _json_or_none(reply.body)
+        if not isinstance(doc, dict):
+            raise Unavailable(f"{what}: the answer is not a JSON object")
+        return doc
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
         what = f"log of {namespace}/{pod} [{container}]"

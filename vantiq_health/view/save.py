@@ -20,6 +20,7 @@ from typing import Any
 
 from vantiq_health import __version__, redact
 from vantiq_health.sensitive import scrub, scrub_any
+from vantiq_health.view import node_reads
 from vantiq_health.view.base import ClusterView, Unavailable
 from vantiq_health.view.snapshot import META_FILE
 
@@ -67,6 +68,7 @@ def save_snapshot(
     with contextlib.suppress(Unavailable):
         written.append(_write(target / "version.json", {"serverVersion": view.version()}))
     written.extend(_write_logs(view, target))
+    written.extend(_write_node_reads(view, target))
     meta = {
         "suite_version": __version__,
         "source": view.describe(),
@@ -95,6 +97,20 @@ def _write_logs(view: ClusterView, target: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(blocks) + "\n")
         written.append(path)
+    return written
+
+
+def _write_node_reads(view: ClusterView, target: Path) -> list[Path]:
+    """The kubelet documents and remembered answers: scrubbed like every free text."""
+    written = []
+    for (node, path), doc in sorted(view.read_node_proxy().items()):
+        file = target / node_reads.saved_name(node, path)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        written.append(_write(file, _scrub_free_text(doc, free=True)))
+    records = view.remembered()
+    if records:
+        doc = {"kind": node_reads.RECORDS_KIND, "records": _scrub_free_text(records, free=True)}
+        written.append(_write(target / node_reads.RECORDS_FILE, doc))
     return written
 
 

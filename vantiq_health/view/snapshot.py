@@ -16,7 +16,7 @@ from typing import Any
 
 from vantiq_health import redact
 from vantiq_health.apis import Version
-from vantiq_health.view import shape
+from vantiq_health.view import node_reads, shape
 from vantiq_health.view.base import BY_KIND, ClusterView, SetupError, Unavailable, kind_info
 from vantiq_health.view.snapshot_files import (
     DEFAULT_MAX_FILE_BYTES,
@@ -77,6 +77,7 @@ class SnapshotView(ClusterView):
         self._read_files: list[Path] = []
         self._seen: set[tuple[str, str, str]] = set()
         self._captures: list[tuple[str, frozenset[str], bool, str | None]] = []
+        self._node_docs: dict[tuple[str, str], dict[str, Any]] = {}
         self._load_dir()
 
     # -- loading ------------------------------------------------------------
@@ -112,7 +113,7 @@ class SnapshotView(ClusterView):
         self._settle_coverage()
         for resource, namespace in self.meta.get("listed", []):
             self.coverage[resource].add(namespace or ALL)
-        if not self._objects and not self.pod_logs:
+        if not self._objects and not self.pod_logs and not self._node_docs:
             raise SetupError(f"snapshot {self.root} holds no Kubernetes objects{self._why_empty()}")
 
     def _why_empty(self) -> str:
@@ -215,7 +216,12 @@ class SnapshotView(ClusterView):
         return rel.parts[-2] if len(rel.parts) >= 2 else None
 
     def _take(self, doc: Any, path: Path) -> None:
-        if not isinstance(doc, dict):
+        node_doc, records = node_reads.classify(doc, path), node_reads.records_of(doc)
+        if node_doc is not None:
+            self._node_docs[node_doc] = doc
+        elif records is not None:
+            self._remembered.update(records)
+        elif not isinstance(doc, dict):
             self._ignore(path, f"a document that is {shape.describe(doc)}, not a Kubernetes object")
         elif "serverVersion" in doc or ("gitVersion" in doc and "major" in doc):
             self._take_version(doc.get("serverVersion", doc), path)
@@ -380,6 +386,15 @@ class SnapshotView(ClusterView):
                 f"(capture: kubectl cluster-info dump --namespaces {namespace} --output-directory DIR)"
             )
         return lines[-tail:] if tail else list(lines)
+
+    def _fetch_node_proxy(self, node: str, path: str) -> dict[str, Any]:
+        # configz names no node: one captured under a name the loader could not read serves them all
+        doc = self._node_docs.get((node, path)) or self._node_docs.get(("", path))
+        if doc is None:
+            raise Unavailable(
+                f"the snapshot holds no {path} of node {node} (capture: {node_reads.capture(node, path)})"
+            )
+        return doc
 
     def version(self) -> dict[str, Any]:
         if self._version is None:
