@@ -42,7 +42,9 @@ class DnsServer:
             service = self.qname.split(".", 1)
             for i in range(self.endpoints):
                 target = f"mongodb-{i}.{service[0]}.{service[1]}"
-                reply.add_answer(RR(name, QTYPE.SRV, ttl=30, rdata=SRV(0, 100 // self.endpoints, 27017, target)))
+                reply.add_answer(
+                    RR(name, QTYPE.SRV, ttl=30, rdata=SRV(0, 100 // self.endpoints, 27017, target))
+                )
                 reply.add_ar(RR(target, QTYPE.A, ttl=30, rdata=A(f"10.244.{i % 3}.{20 + i}")))
         else:
             reply.header.rcode = RCODE.NXDOMAIN

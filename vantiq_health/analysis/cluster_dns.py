@@ -29,12 +29,15 @@ def dns_verdict(result: ProbeResult, namespace: str) -> tuple[list[Finding], lis
     if data.get("udp") != "answered":
         return [], [f"live: no UDP answer from the cluster DNS {target} ({result.error}): no verdict"]
     truncated = bool(data.get("truncated"))
-    facts = [f"live from {result.vantage}: SRV {qname} over UDP without EDNS from {target}: {data.get('rcode')}, " + ("truncated (TC)" if truncated else f"{data.get('udp_records', 0)} record(s), not truncated")]
+    facts = [
+        f"live from {result.vantage}: SRV {qname} over UDP without EDNS from {target}: {data.get('rcode')}, "
+        + ("truncated (TC)" if truncated else f"{data.get('udp_records', 0)} record(s), not truncated")
+    ]
     if not truncated:
-        return [], facts + ["the answer fits in UDP here: TCP fallback not needed today"]
+        return [], [*facts, "the answer fits in UDP here: TCP fallback not needed today"]
     tcp = data.get("tcp")
     if tcp == "answered":
-        return [], facts + [f"TCP answered: {data.get('tcp_records', 0)} record(s) ({data.get('tcp_rcode')})"]
+        return [], [*facts, f"TCP answered: {data.get('tcp_records', 0)} record(s) ({data.get('tcp_rcode')})"]
     verdict = {"refused": "TCP blocked", "dropped": "TCP silently dropped"}.get(str(tcp), "TCP failed")
     diagnosis = (
         f"{verdict}: the cluster DNS answer for {qname} is truncated over UDP and the TCP retry "
@@ -45,10 +48,16 @@ def dns_verdict(result: ProbeResult, namespace: str) -> tuple[list[Finding], lis
         finding(
             "NET001",
             diagnosis,
-            [result.error, f"namespace {namespace} (length {len(namespace)}) makes the answer large"],
+            [
+                result.error,
+                f"UDP answer truncated at the 512-byte limit (no EDNS); namespace {namespace}, length {len(namespace)}",
+            ],
             fix=[f"kubectl logs -n {namespace} mongodb-0 -c bootstrap"],
             severity="critical",
-            advice=[TCP_53, "Or shorten the namespace so the answer fits in 512 bytes (see the predictive facts)."],
+            advice=[
+                TCP_53,
+                "Or shorten the namespace so the answer fits in 512 bytes (see the predictive facts).",
+            ],
         )
     ], facts
 
@@ -89,7 +98,9 @@ def domain_findings(sources: Mapping[str, str | None]) -> tuple[list[Finding], l
                     f"the cluster DNS domain is {domain}, not {EXPECTED_DOMAIN}: the MongoDB bootstrap peer finder "
                     f"looks its peers up under {EXPECTED_DOMAIN} and waits forever",
                     [f"{source}: clusterDomain {domain}"],
-                    advice=["Rebuild the cluster with the cluster.local domain (kubelet --cluster-domain, the DNS add-on's zone)."],
+                    advice=[
+                        "Rebuild the cluster with the cluster.local domain (kubelet --cluster-domain, the DNS add-on's zone)."
+                    ],
                 )
             )
     return found, facts

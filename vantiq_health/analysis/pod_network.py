@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.findings import Finding, finding
@@ -33,12 +34,14 @@ class Target:
     label: str  # what the evidence names: the pod, its node
 
 
-@dataclass(frozen=True)
-class Connected:
-    """A connect's outcome as the analysis sees it (from `netrun.Connect`)."""
+class Connected(Protocol):
+    """A connect's outcome as the analysis sees it (`netrun.Connect`)."""
 
-    error_class: str
-    error: str
+    @property
+    def error_class(self) -> str: ...
+
+    @property
+    def error(self) -> str: ...
 
 
 def _ready(pod: Obj) -> bool:
@@ -52,7 +55,11 @@ def _tcp_port(pod: Obj) -> int | None:
             if p.get("protocol", "TCP") == "TCP" and isinstance(p.get("containerPort"), int):
                 return int(p["containerPort"])
     for c in (pod.get("spec") or {}).get("containers") or []:  # no declared port: its readiness probe's
-        port = ((c.get("readinessProbe") or {}).get("httpGet") or (c.get("readinessProbe") or {}).get("tcpSocket") or {}).get("port")
+        port = (
+            (c.get("readinessProbe") or {}).get("httpGet")
+            or (c.get("readinessProbe") or {}).get("tcpSocket")
+            or {}
+        ).get("port")
         if isinstance(port, int):
             return port
     return None
@@ -98,13 +105,23 @@ def ready_endpoints(endpoints: Obj | None) -> tuple[list[tuple[str, int, str]], 
 
 def vantiq_targets(namespace: str, endpoints: Obj | None) -> list[Target]:
     ready, _ = ready_endpoints(endpoints)
-    return [Target(f"vq:{namespace}:{ip}:{port}", ip, port, f"pod {pod} ({ip}:{port})") for ip, port, pod in ready]
+    return [
+        Target(f"vq:{namespace}:{ip}:{port}", ip, port, f"pod {pod} ({ip}:{port})") for ip, port, pod in ready
+    ]
 
 
-def endpoint_findings(namespace: str, service: Obj | None, service_name: str, endpoints: Obj | None) -> tuple[list[Finding], list[str]]:
+def endpoint_findings(
+    namespace: str, service: Obj | None, service_name: str, endpoints: Obj | None
+) -> tuple[list[Finding], list[str]]:
     """VQ003 static: the Vantiq Service exists and has ready endpoints."""
     if service is None:
-        return [finding("VQ003", f"Service {service_name} does not exist in {namespace}: the Ingress has no backend", fix=[f"kubectl get svc -n {namespace}"])], []
+        return [
+            finding(
+                "VQ003",
+                f"Service {service_name} does not exist in {namespace}: the Ingress has no backend",
+                fix=[f"kubectl get svc -n {namespace}"],
+            )
+        ], []
     ready, not_ready = ready_endpoints(endpoints)
     if not ready:
         evidence = [f"Endpoints {namespace}/{service_name}: 0 ready address(es), {not_ready} not ready"]
@@ -113,20 +130,27 @@ def endpoint_findings(namespace: str, service: Obj | None, service_name: str, en
                 "VQ003",
                 f"Service {service_name} in {namespace} has no ready endpoints: the ingress answers 502/503 for Vantiq",
                 evidence,
-                fix=[f"kubectl get endpoints {service_name} -n {namespace} -o wide", f"kubectl get pods -n {namespace} -o wide"],
+                fix=[
+                    f"kubectl get endpoints {service_name} -n {namespace} -o wide",
+                    f"kubectl get pods -n {namespace} -o wide",
+                ],
                 object=service,
                 advice=["Find why the vantiq pods are not Ready (WL002 readiness probes, WL004 replicas)."],
             )
         ], []
     pods = sorted({pod for _, _, pod in ready})
-    return [], [f"Service {service_name}: {len(ready)} ready endpoint(s) ({', '.join(pods)}), {not_ready} not ready"]
+    return [], [
+        f"Service {service_name}: {len(ready)} ready endpoint(s) ({', '.join(pods)}), {not_ready} not ready"
+    ]
 
 
 def unreachable(targets: list[Target], results: Mapping[str, Connected]) -> list[tuple[Target, Connected]]:
     return [(t, results[t.key]) for t in targets if t.key in results and results[t.key].error_class]
 
 
-def connect_findings(check_id: str, failed: list[tuple[Target, Connected]], vantage: str, about: str) -> list[Finding]:
+def connect_findings(
+    check_id: str, failed: list[tuple[Target, Connected]], vantage: str, about: str
+) -> list[Finding]:
     """NET005 / VQ003 live: one finding per unreachable pod IP."""
     found = []
     for target, result in failed:
@@ -142,3 +166,16 @@ def connect_findings(check_id: str, failed: list[tuple[Target, Connected]], vant
             )
         )
     return found
+
+
+def cross_node(
+    targets: list[Target], results: Mapping[str, Connected], own_node: str | None, vantage: str
+) -> tuple[list[Finding], list[str], int]:
+    """NET005: every node's pod IP but the vantage's own node's answers TCP; (findings, facts, tried)."""
+    others = [t for t in targets if t.key.startswith("node:") and t.key != f"node:{own_node}"]
+    tried = [t for t in others if t.key in results]
+    found = connect_findings("NET005", unreachable(tried, results), vantage, "pod")
+    facts = [f"TCP from {vantage} to {t.label}: connected" for t in tried if not results[t.key].error_class]
+    if own_node is None:
+        facts.append("the vantage's own node is not known: every node's pod was tried")
+    return found, facts, len(tried)

@@ -10,7 +10,6 @@ silently dropped"). Bounded by the probe timeout at every step.
 
 from __future__ import annotations
 
-import socket
 import time
 
 import dns.exception
@@ -89,7 +88,7 @@ def _tcp(result: ProbeResult, qname: str, host: str, port: int, timeout: float) 
         result.error_class = REFUSED
         result.error = f"TCP blocked: {host}:{port} refused the TCP connection the truncated answer needs"
         return
-    except (dns.exception.Timeout, TimeoutError, socket.timeout, EOFError, ConnectionResetError) as exc:
+    except (dns.exception.Timeout, TimeoutError, EOFError, ConnectionResetError) as exc:
         waited = time.monotonic() - started
         result.data["tcp"] = TCP_DROPPED
         result.error_class = TIMEOUT

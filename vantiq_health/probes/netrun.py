@@ -93,7 +93,9 @@ def _read_resolv(path: str) -> tuple[list[str], list[str]] | None:
         return None
 
 
-def execute(plan: Plan, vantage: str, resolv_path: str = dns_probe.RESOLV_CONF) -> dict[str, Any]:
+def execute(
+    plan: Plan, vantage: str, resolv_path: str = dns_probe.RESOLV_CONF, dns_port: int = 53
+) -> dict[str, Any]:
     """Run the plan from here: the resolver of this pod's resolv.conf, TCP connects in parallel."""
     resolv = _read_resolv(resolv_path)
     servers = resolv[0] if resolv else []
@@ -108,9 +110,11 @@ def execute(plan: Plan, vantage: str, resolv_path: str = dns_probe.RESOLV_CONF) 
         tcp = {k: pool.submit(connect, k, h, p, plan.timeout) for k, (h, p) in plan.tcp.items()}
         for ns, qname in plan.dns.items():
             if servers:
-                found = dns_probe.probe(qname, servers[0], 53, plan.timeout, vantage)
+                found = dns_probe.probe(qname, servers[0], dns_port, plan.timeout, vantage)
             else:
-                found = ProbeResult("dns", "", vantage, error_class="error", error=f"no nameserver in {resolv_path}")
+                found = ProbeResult(
+                    "dns", "", vantage, error_class="error", error=f"no nameserver in {resolv_path}"
+                )
             out["dns"][ns] = found.to_dict()
         out["tcp"] = {k: vars(f.result()) for k, f in tcp.items()}
     return out

@@ -51,14 +51,17 @@ def plan(hub: Probes) -> tuple[Plan, dict[str, Target], list[str]]:
     try:
         nodes = run.view.objects("nodes")
     except Unavailable as exc:
-        nodes, _ = [], notes.append(f"nodes: {exc}")
+        nodes = []
+        notes.append(f"nodes: {exc}")
     targets, why = node_targets(nodes, [p for seen in pods for p in seen["pods"]])
     notes += why
     for ns in namespaces:
         seen = gather(run.view, ns, "endpoints")
         notes += seen.reasons()
         svc = config.name(ns, "vantiq")
-        targets += vantiq_targets(ns, next((e for e in seen["endpoints"] if e["metadata"].get("name") == svc), None))
+        targets += vantiq_targets(
+            ns, next((e for e in seen["endpoints"] if e["metadata"].get("name") == svc), None)
+        )
     by_key = {t.key: t for t in targets}
     return Plan(dns, {k: (t.host, t.port) for k, t in by_key.items()}, hub.timeout), by_key, notes
 
@@ -92,7 +95,10 @@ def first_ready_node(hub: Probes) -> str | None:
     ready = [
         n["metadata"]["name"]
         for n in nodes
-        if any(c.get("type") == "Ready" and c.get("status") == "True" for c in (n.get("status") or {}).get("conditions") or [])
+        if any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (n.get("status") or {}).get("conditions") or []
+        )
     ]
     return min(ready) if ready else None
 
@@ -123,3 +129,32 @@ def dns(hub: Probes, namespace: str) -> ProbeResult:
     if found is None:
         raise Unavailable(f"the pod-network run did not query DNS for {namespace}")
     return found
+
+
+def domain_sources(hub: Probes) -> tuple[dict[str, str | None], list[str]]:
+    """NET002: the cluster domain per source — each node's kubelet configz, the pod network's resolv.conf."""
+    from vantiq_health.analysis.cluster_dns import configz_domains, search_domain
+
+    view, sources, why = hub.run.view, {}, []
+    try:
+        nodes = sorted(n["metadata"]["name"] for n in view.objects("nodes"))
+    except Unavailable as exc:
+        nodes = []
+        why.append(f"kubelet configz: nodes not listed ({exc})")
+    for node in nodes:
+        try:
+            doc = view.node_proxy(node, "configz")
+        except Unavailable as exc:
+            why.append(f"kubelet configz: {exc}")
+            break  # the same permission (or capture) is missing for the other nodes
+        sources[f"node {node} (kubelet configz)"] = configz_domains({node: doc})[node]
+    try:
+        net = hub.network()
+    except Unavailable as exc:
+        why.append(f"a pod's resolv.conf: {exc}")
+    else:
+        if net.run.search is None:
+            why.append(f"a pod's resolv.conf: not readable from {net.run.vantage}")
+        else:
+            sources[f"resolv.conf search path ({net.run.vantage})"] = search_domain(net.run.search)
+    return sources, why

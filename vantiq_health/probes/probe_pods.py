@@ -39,7 +39,9 @@ class PodOptions:
     image: str | None = None
 
 
-def pod_spec(name: str, namespace: str, run_id: str, image: str, args: list[str], node: str | None, deadline: int) -> dict[str, Any]:
+def pod_spec(
+    name: str, namespace: str, run_id: str, image: str, args: list[str], node: str | None, deadline: int
+) -> dict[str, Any]:
     """The probe pod: no service account token, non-root, read-only, bounded in time and memory."""
     container = {
         "name": "probe",
@@ -83,15 +85,24 @@ class ProbePods:
         atexit.register(self.close)
 
     # -- API requests ---------------------------------------------------------------------------
-    def _call(self, method: str, path: str, body: Any = None, query: list[tuple[str, Any]] | None = None) -> tuple[int, bytes]:
+    def _call(
+        self, method: str, path: str, body: Any = None, query: list[tuple[str, Any]] | None = None
+    ) -> tuple[int, bytes]:
         headers = {"Accept": "application/json, */*"}
         if body is not None:
             headers["Content-Type"] = "application/json"
         method, url, headers, data, _ = self.api.param_serialize(
-            method, path, query_params=query or [], header_params=headers, body=body, auth_settings=["BearerToken"]
+            method,
+            path,
+            query_params=query or [],
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
         )
         try:
-            resp = self.api.call_api(method, url, header_params=headers, body=data, _request_timeout=(self.timeout, self.timeout)).response
+            resp = self.api.call_api(
+                method, url, header_params=headers, body=data, _request_timeout=(self.timeout, self.timeout)
+            ).response
         except Exception as exc:  # the client's own and urllib3's: the pod's fate is unknown
             raise Unavailable(f"probe pod: {method} {path} failed: {exc}") from None
         try:
@@ -124,9 +135,13 @@ class ProbePods:
         try:
             status, body = self._call("POST", self._path(), spec)
             if status == 403:
-                raise Unavailable(f"needs: {PERMISSION} in {self.namespace} for probe pods (the optional Role in the README)")
+                raise Unavailable(
+                    f"needs: {PERMISSION} in {self.namespace} for probe pods (the optional Role in the README)"
+                )
             if status not in (200, 201):
-                raise Unavailable(f"probe pod {name}: create answered {status}: {body[:200].decode('utf-8', 'replace')}")
+                raise Unavailable(
+                    f"probe pod {name}: create answered {status}: {body[:200].decode('utf-8', 'replace')}"
+                )
             self._wait(name, time.monotonic() + deadline)
             status, body = self._call("GET", self._path(name) + "/log", query=[("container", "probe")])
             if status != 200:
@@ -177,7 +192,7 @@ def result_of(name: str, log: str) -> dict[str, Any]:
 
     for line in reversed(log.splitlines()):
         if line.startswith(MARK):
-            doc = json.loads(line[len(MARK):])
+            doc = json.loads(line[len(MARK) :])
             if isinstance(doc, dict):
                 return doc
     last = log.strip().splitlines()[-1:] or ["an empty log"]
