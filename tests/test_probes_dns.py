@@ -107,7 +107,11 @@ def test_the_probe_pod_entry_point_prints_one_marked_line() -> None:
     ("mode", "outcome", "fragments"),
     [
         ("answer", "passed", ("truncated (TC)", f"TCP answered: {MANY} record(s)")),
-        ("refused", "failed", ("TCP blocked", "refused the TCP connection", "mongodb-N stays in its bootstrap")),
+        (
+            "refused",
+            "failed",
+            ("TCP blocked", "refused the TCP connection", "mongodb-N stays in its bootstrap"),
+        ),
         ("dropped", "failed", ("TCP silently dropped", "no answer from 127.0.0.1")),
     ],
 )
