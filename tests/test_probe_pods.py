@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,8 @@ def test_a_pod_that_never_finishes_is_created_as_specified_and_deleted(pytester:
         )
     [pod] = _created(fake)  # one pod for every check that needs the pod network
     meta, spec = pod["metadata"], pod["spec"]
-    assert meta["name"].startswith("vantiq-health-probe-") and meta["namespace"] == "prod"
+    assert meta["name"].startswith("vantiq-health-probe-")
+    assert meta["namespace"] == "prod"
     assert meta["labels"]["app.kubernetes.io/name"] == "vantiq-health-probe"
     assert meta["labels"]["vantiq-health/run"] in meta["name"]
     [container] = spec["containers"]
@@ -68,7 +68,8 @@ def test_a_pod_that_never_finishes_is_created_as_specified_and_deleted(pytester:
     assert plan.dns == {"prod": "mongodb.prod.svc.cluster.local."}
     assert plan.tcp["node:aks-nodepool1-1"] == ("10.244.1.21", 8080)  # vantiq-1, its readiness port
     assert plan.tcp["vq:prod:10.244.2.22:8080"] == ("10.244.2.22", 8080)
-    assert spec["restartPolicy"] == "Never" and spec["automountServiceAccountToken"] is False
+    assert spec["restartPolicy"] == "Never"
+    assert spec["automountServiceAccountToken"] is False
     assert spec["nodeSelector"] == {"kubernetes.io/hostname": "aks-nodepool1-0"}
     assert spec["activeDeadlineSeconds"] == 4
     assert container["securityContext"]["runAsNonRoot"] is True
@@ -123,7 +124,7 @@ class _Kubelet:
 
 
 @pytest.fixture
-def kubelet_run(pytester: pytest.Pytester, tmp_path: Path) -> Iterator[Any]:
+def kubelet_run(pytester: pytest.Pytester, tmp_path: Path) -> Any:
     def go(sc: Scenario, blocked: set[str], search: str) -> tuple[SuiteRun, FakeCluster]:
         with _fake(sc) as fake, _Kubelet(fake, blocked, search, tmp_path):
             run = _run(
@@ -131,7 +132,7 @@ def kubelet_run(pytester: pytest.Pytester, tmp_path: Path) -> Iterator[Any]:
             )
         return run, fake
 
-    yield go
+    return go
 
 
 def test_a_healthy_pod_network_passes_from_a_probe_pod(kubelet_run: Any) -> None:
@@ -146,7 +147,8 @@ def test_a_healthy_pod_network_passes_from_a_probe_pod(kubelet_run: Any) -> None
         "NET005", None
     )
     assert "resolv.conf search path (probe pod prod/vantiq-health-probe-" in run.message("NET002", None)
-    assert len(_created(fake)) == 1 and _deleted(fake) == [_created(fake)[0]["metadata"]["name"]]
+    assert len(_created(fake)) == 1
+    assert _deleted(fake) == [_created(fake)[0]["metadata"]["name"]]
 
 
 def test_blocked_pod_traffic_to_one_node_fails_net005_and_vq003(kubelet_run: Any) -> None:

@@ -139,4 +139,5 @@ def test_from_a_workstation_without_dns_endpoint_dns_is_not_port_forwarded(pytes
     assert run.outcomes() == {("NET001", "prod"): "passed"}, run.output()
     message = run.message("NET001", "prod")
     assert "live verdict (UDP, then TCP to the cluster DNS) not run: DNS is never port-forwarded" in message
-    assert "--endpoint dns=HOST:PORT" in message and "--allow-probe-pods --probe-image IMAGE" in message
+    assert "--endpoint dns=HOST:PORT" in message
+    assert "--allow-probe-pods --probe-image IMAGE" in message
