@@ -84,23 +84,26 @@ def search_domain(search: list[str], namespace: str | None = None) -> str | None
 
 
 def domain_findings(sources: Mapping[str, str | None]) -> tuple[list[Finding], list[str]]:
-    """NET002: every source (`node X (configz)`, `probe pod resolv.conf`) must say cluster.local."""
-    found, facts = [], []
+    """NET002: every source (`node X (kubelet configz)`, a resolv.conf) must say cluster.local; one finding per other domain."""
+    facts: list[str] = []
+    wrong: dict[str, list[str]] = {}
     for source, domain in sorted(sources.items()):
         if domain is None:
             facts.append(f"{source}: no cluster domain in it")
         elif domain == EXPECTED_DOMAIN:
             facts.append(f"{source}: cluster domain {domain}")
         else:
-            found.append(
-                finding(
-                    "NET002",
-                    f"the cluster DNS domain is {domain}, not {EXPECTED_DOMAIN}: the MongoDB bootstrap peer finder "
-                    f"looks its peers up under {EXPECTED_DOMAIN} and waits forever",
-                    [f"{source}: clusterDomain {domain}"],
-                    advice=[
-                        "Rebuild the cluster with the cluster.local domain (kubelet --cluster-domain, the DNS add-on's zone)."
-                    ],
-                )
-            )
+            wrong.setdefault(domain, []).append(f"{source}: clusterDomain {domain}")
+    found = [
+        finding(
+            "NET002",
+            f"the cluster DNS domain is {domain}, not {EXPECTED_DOMAIN}: the MongoDB bootstrap peer finder "
+            f"looks its peers up under {EXPECTED_DOMAIN} and waits forever",
+            evidence,
+            advice=[
+                "Rebuild the cluster with the cluster.local domain (kubelet --cluster-domain, the DNS add-on's zone)."
+            ],
+        )
+        for domain, evidence in sorted(wrong.items())
+    ]
     return found, facts
