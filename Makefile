@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will skip"; }
 
-# The probe tests start a real PostgreSQL 15 on loopback (tests/probes/postgres.py); without it they skip.
+# The probe tests start a real PostgreSQL (Debian's, any version) on loopback (tests/probes/postgres.py); without it they skip.
 .PHONY: servers
 servers:
-	@test -x /usr/lib/postgresql/15/bin/pg_ctl || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || echo "postgresql not installed: the PostgreSQL probe tests will skip"; }
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || echo "postgresql not installed: the PostgreSQL probe tests will skip"; }

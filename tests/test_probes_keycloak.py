@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import signal
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +19,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.harness import SuiteRun, run_live, run_snapshot, run_suite
+from tests.harness import CHECKS, ROOT, SuiteRun, run_live, run_snapshot, run_suite
 from tests.probes.portforward import ForwardingCluster
 from tests.probes.postgres import PgServer, blackholed_port, pg_server
 from tests.scenarios.installation import Scenario, baseline
@@ -81,9 +85,43 @@ def test_a_wrong_password_names_the_secret_and_never_shows(pytester: pytest.Pyte
     assert "DB_PASSWORD comes from Secret keycloak-db, key password" in message
     assert f'password authentication failed for user "{ROLE}"' in message
     assert "see KC002" in run.message("KC004", "shared")
+    # the saved snapshot carries the probe's record: support gets the same verdict offline
+    offline = run_snapshot(pytester, pytester.path / "saved", "-k", "keycloak")
+    assert _outcomes(offline) == {"KC002": "failed", "KC004": "skipped"}, offline.output()
+    assert f"PostgreSQL refuses the password for user {ROLE}" in offline.message("KC002", "shared")
+    assert "DB_PASSWORD comes from Secret keycloak-db, key password" in offline.message("KC002", "shared")
     for path in [p for p in pytester.path.rglob("*") if p.is_file()]:
         assert b"Wr0ng-canary-pw" not in path.read_bytes(), path
-    assert "Wr0ng-canary-pw" not in run.output()
+    assert "Wr0ng-canary-pw" not in run.output() + offline.output()
+
+
+def _password_from_a_mounted_file(sc: Scenario) -> None:
+    """DB_PASSWORD_FILE naming the keycloak-db Secret mounted as files, as the Keycloak image reads it."""
+    for i in range(3):
+        spec = sc.find("Pod", "shared", f"keycloak-{i}")["spec"]
+        container = spec["containers"][0]
+        container["env"] = [e for e in container["env"] if e["name"] != "DB_PASSWORD"]
+        container["env"].append({"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db/pw"})
+        container.setdefault("volumeMounts", []).append({"name": "db", "mountPath": "/run/secrets/db"})
+        spec.setdefault("volumes", []).append(
+            {
+                "name": "db",
+                "secret": {"secretName": "keycloak-db", "items": [{"key": "password", "path": "pw"}]},
+            }
+        )
+
+
+def test_a_password_from_a_mounted_secret_file_logs_in(pytester: pytest.Pytester, pg: PgServer) -> None:
+    sc = baseline()
+    _password_from_a_mounted_file(sc)
+    run = _run(pytester, sc, f"--endpoint=postgres={pg.host}:{pg.port}")
+    assert _outcomes(run) == {"KC002": "passed", "KC004": "passed"}, run.output()
+    sc.find("Secret", "shared", "keycloak-db")["data"]["password"] = b64("Wr0ng-file-pw")
+    run = _run(pytester, sc, f"--endpoint=postgres={pg.host}:{pg.port}")
+    assert _outcomes(run)["KC002"] == "failed", run.output()
+    message = run.message("KC002", "shared")
+    assert "DB_PASSWORD comes from Secret keycloak-db, key password, mounted as /run/secrets/db/pw" in message
+    assert "Wr0ng-file-pw" not in run.output()
 
 
 def test_a_missing_database_is_told_apart(pytester: pytest.Pytester, pg: PgServer) -> None:
@@ -153,7 +191,9 @@ def test_no_live_and_snapshots_skip_saying_so(pytester: pytest.Pytester) -> None
     assert "live probes: off (--no-live)" in run.output()
     snap = run_snapshot(pytester, write_get_output(baseline(), pytester.path / "snap"), "-k", "keycloak")
     assert _outcomes(snap) == {"KC002": "skipped", "KC004": "skipped"}
-    assert "a snapshot holds no live service" in snap.message("KC002", "shared")
+    assert "a snapshot holds no live service and this one no record of the probe" in snap.message(
+        "KC002", "shared"
+    )
 
 
 @pytest.fixture
@@ -236,3 +276,37 @@ def test_a_malformed_endpoint_is_a_usage_error(pytester: pytest.Pytester) -> Non
     run = run_live(pytester, baseline(), "--endpoint=postgres=db-without-port")
     assert run.result.ret == 4
     assert "vantiq-health: --endpoint postgres=db-without-port: expected HOST:PORT or a URL" in run.output()
+
+
+def test_ctrl_c_during_a_forwarded_probe_closes_the_forward(
+    pytester: pytest.Pytester, silent_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database behind the forward never answers; the operator presses Ctrl-C mid-probe."""
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    sc = baseline()
+    _in_cluster_database(sc)
+    fake = ForwardingCluster(sc.objects, {("shared", "keycloak-postgresql-0"): ("127.0.0.1", silent_port)})
+    with fake:
+        kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
+        args = ["--kubeconfig", str(kubeconfig), "--namespace=prod", "-k", "KC002", "--probe-timeout=20"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", str(CHECKS), f"--rootdir={ROOT}", *args],
+            cwd=pytester.path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while fake.streams_opened < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)  # the permission check's stream, then the probe's own
+        assert fake.streams_opened >= 2, proc.communicate(timeout=30)[0].decode()
+        interrupted = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=30)[0].decode()
+        deadline = time.monotonic() + 5
+        while fake.streams_closed < fake.streams_opened and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake.streams_closed == fake.streams_opened, output
+    assert proc.returncode == 2, output  # pytest's "interrupted"
+    assert time.monotonic() - interrupted < 20, "Ctrl-C waited for the probe's timeout"
+    assert "KeyboardInterrupt" in output
+    assert "Exception in thread" not in output

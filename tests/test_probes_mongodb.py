@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness import SuiteRun, run_live, run_suite
+from tests.harness import SuiteRun, run_live, run_snapshot, run_suite
 from tests.probes.mongo import MongoMember, member
 from tests.probes.portforward import ForwardingCluster
 from tests.scenarios.installation import baseline
@@ -97,6 +97,10 @@ def test_a_wrong_password_fails_mg002_and_never_shows(
         "MongoDB refuses the login of user vantiq; MONGO_PASSWORD comes from Secret vantiq-mongodb" in message
     )
     assert "AuthenticationFailed" in message
+    offline = run_snapshot(pytester, pytester.path / "saved", "-k", "mongodb")
+    assert offline.outcomes()[("MG002", "prod")] == "failed", offline.output()
+    assert "MONGO_PASSWORD comes from Secret vantiq-mongodb" in offline.message("MG002", "prod")
+    assert "AuthenticationFailed" in offline.message("MG002", "prod")
     for path in [p for p in pytester.path.rglob("*") if p.is_file()]:
         assert b"Wr0ng-mongo-canary" not in path.read_bytes(), path
 

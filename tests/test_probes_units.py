@@ -86,6 +86,55 @@ def test_the_environment_as_the_kubelet_sets_it() -> None:
     assert secret_text(None) is None
 
 
+@pytest.mark.parametrize(
+    ("mount", "volume", "path", "expected"),
+    [
+        ({"mountPath": "/s"}, {"secret": {"secretName": "db"}}, "/s/password", ("db", "password")),
+        (
+            {"mountPath": "/s/"},
+            {"secret": {"secretName": "db", "items": [{"key": "password", "path": "pw"}]}},
+            "/s/pw",
+            ("db", "password"),
+        ),
+        (
+            {"mountPath": "/s/pw", "subPath": "pw"},
+            {"secret": {"secretName": "db", "items": [{"key": "password", "path": "pw"}]}},
+            "/s/pw",
+            ("db", "password"),
+        ),
+        (
+            {"mountPath": "/p"},
+            {"projected": {"sources": [{"configMap": {"name": "c"}}, {"secret": {"name": "db"}}]}},
+            "/p/user",
+            ("db", "user"),
+        ),
+        ({"mountPath": "/s"}, {"secret": {"secretName": "db"}}, "/s/absent", None),
+        ({"mountPath": "/s"}, {"secret": {"secretName": "db"}}, "/other/password", None),
+        ({"mountPath": "/s"}, {"emptyDir": {}}, "/s/password", None),
+    ],
+)
+def test_a_file_variable_is_read_from_the_secret_mounted_there(
+    mount: dict[str, str], volume: dict[str, object], path: str, expected: tuple[str, str] | None
+) -> None:
+    pod = {"spec": {"volumes": [{"name": "v", **volume}]}}
+    container = {
+        "env": [{"name": "DB_PASSWORD_FILE", "value": path}],
+        "volumeMounts": [{"name": "v", **mount}],
+    }
+    env = container_env(
+        container,
+        "shared",
+        lambda ns, n, k: b"pw" if (n, k) == ("db", "password") else b"u",
+        lambda ns, n: None,
+        lambda ns, kind, n: ["password", "user"] if (kind, n) == ("Secret", "db") else [],
+        pod,
+    )
+    assert env["DB_PASSWORD"].secret == expected
+    assert env["DB_PASSWORD"].known is (expected is not None)
+    if expected:
+        assert env["DB_PASSWORD"].file == path
+
+
 def test_keycloak_database_settings_follow_the_jdbc_url() -> None:
     env = {
         "DB_ADDR": EnvValue("DB_ADDR", "value", text="pg.example.com:6432"),

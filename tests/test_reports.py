@@ -66,6 +66,8 @@ def test_xdist_gives_the_same_results_and_one_report(
     parallel = run_snapshot(pytester, sec002_snapshot, "-n", "2")
     assert parallel.outcomes() == single.outcomes()
     assert "2 workers" in parallel.output()
+    assert "pytest -n: every worker starts up, reads the cluster and judges it again" in parallel.output()
+    assert "pytest -n:" not in single.output()
     # findings travel from the workers to the summary as data on the reports
     assert "findings by severity: 1 error" in parallel.output()
     assert re.search(

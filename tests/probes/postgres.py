@@ -19,7 +19,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian installs each major version side by side: take the newest present (15 on bookworm, 17 on trixie).
+BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+    key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    default=Path("/usr/lib/postgresql/15/bin/pg_ctl"),
+).parent
 SUPERUSER_PASSWORD = "Pg-super-only-in-tests"
 KEYCLOAK_PASSWORD = "Kc-db-pass-in-tests"
 

@@ -81,7 +81,8 @@ class KeycloakDb:
 
 def _source_text(value: EnvValue) -> str:
     if value.secret:
-        return f"Secret {value.secret[0]}, key {value.secret[1]}"
+        mounted = f", mounted as {value.file}" if value.file else ""
+        return f"Secret {value.secret[0]}, key {value.secret[1]}{mounted}"
     if value.source == "value":
         return f"a literal value in the pod spec ({value.name})"
     if value.source == "default":
@@ -131,7 +132,8 @@ def database_of(
     for label, spec in specs:
         container = keycloak_container({"spec": spec}, wanted)
         if container is not None:
-            return database_settings(env_of(cluster, namespace, container, values=values), label)
+            env = env_of(cluster, namespace, container, values=values, pod={"spec": spec})
+            return database_settings(env, label)
     return None
 
 

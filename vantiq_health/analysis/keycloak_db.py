@@ -12,7 +12,7 @@ LINUX_KEEPALIVE = {"tcp_keepalives_idle": 7200, "tcp_keepalives_interval": 75, "
 
 
 def _diagnosis(db: KeycloakDb, res: ProbeResult, ns: str) -> tuple[str, list[str]]:
-    user, database = db.user.text, db.database.text
+    user, database = db.user.shown, db.database.shown
     secret_fix = []
     if db.password.secret:
         secret, key = db.password.secret
@@ -67,8 +67,8 @@ def login_findings(db: KeycloakDb, res: ProbeResult, ns: str) -> list[Finding]:
     evidence = [
         res.describe(),
         f"server said: {res.error}",
-        f"settings of {db.pod}: DB_ADDR from {db.addr.source}, DB_USER {db.user.text}, "
-        f"DB_DATABASE {db.database.text}, DB_PASSWORD from {db.password_source()}, "
+        f"settings of {db.pod}: DB_ADDR from {db.addr.source}, DB_USER {db.user.shown}, "
+        f"DB_DATABASE {db.database.shown}, DB_PASSWORD from {db.password_source()}, "
         f"sslmode {db.sslmode or 'driver default'}",
     ]
     return [finding("KC002", f"Keycloak cannot log in to PostgreSQL: {diagnosis}", evidence, fix)]
@@ -78,7 +78,7 @@ def login_facts(db: KeycloakDb, res: ProbeResult) -> list[str]:
     if not res.ok:
         return []
     return [
-        f"logged in as {db.user.text} to {res.target}/{db.database.text} from {res.vantage}: "
+        f"logged in as {db.user.shown} to {res.target}/{db.database.shown} from {res.vantage}: "
         f"{' → '.join(res.reached)} in {res.latency_ms:.0f} ms (PostgreSQL {res.data.get('server_version', '?')})"
     ]
 

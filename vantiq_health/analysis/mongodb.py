@@ -302,8 +302,8 @@ def login_findings(result: ProbeResult, user: EnvValue, password: EnvValue, ns: 
         )
     fix.append(f"kubectl rollout restart sts/vantiq -n {ns}   # after correcting the Secret")
     what = {
-        "auth-failed": f"MongoDB refuses the login of user {user.text}",
-        "not-authorized": f"user {user.text} logs in but may not run ping",
+        "auth-failed": f"MongoDB refuses the login of user {user.shown}",
+        "not-authorized": f"user {user.shown} logs in but may not run ping",
     }.get(result.error_class, f"the MongoDB login fails at {result.failed_at}: {result.error_class}")
     return [
         finding(

@@ -225,6 +225,12 @@ def is_demo(snapshot: str | None) -> bool:
     return bool(snapshot) and Path(str(snapshot)).resolve() == demo_snapshot().resolve()
 
 
+XDIST_NOTE = (
+    "pytest -n: every worker starts up, reads the cluster and judges it again, so a serial run is faster "
+    "(README, Performance)"
+)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = config.stash.get(RUN_KEY, None)
     if run is None:
@@ -236,4 +242,6 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if run.namespace_note:
         lines.append(run.namespace_note)
     lines.extend(run.notes)
+    if config.getoption("numprocesses", None):
+        lines.append(XDIST_NOTE)
     return lines

@@ -1,4 +1,6 @@
-"""A container's environment as the pod gets it: `value`, `secretKeyRef`, `configMapKeyRef`, `envFrom`.
+"""A container's environment as the pod gets it: `value`, `secretKeyRef`, `configMapKeyRef`, `envFrom`,
+and `X_FILE` variables naming a mounted Secret file (the Keycloak image reads `DB_PASSWORD_FILE`,
+`KEYCLOAK_PASSWORD_FILE` ... into `DB_PASSWORD`, `KEYCLOAK_PASSWORD`).
 
 Where a value comes from is always known (and may be reported); the value
 itself is read only when a probe must log in with it, and a Secret's value
@@ -9,7 +11,7 @@ instead of probing with a default the pod never saw.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 Obj = dict[str, Any]
@@ -38,10 +40,16 @@ class EnvValue:
     secret: tuple[str, str] | None = None  # (Secret, key) when a Secret feeds it
     text: str | None = None  # None: not readable (see `missing`)
     missing: str = ""
+    file: str = ""  # the mounted file the process reads it from (`X_FILE`)
 
     @property
     def known(self) -> bool:
         return self.text is not None
+
+    @property
+    def shown(self) -> str:
+        """As a report may name it (user, database): the value, or offline where it comes from."""
+        return self.text if self.text is not None else f"from {self.source}"
 
 
 def _from_ref(
@@ -80,14 +88,78 @@ def _env_from(
 KeyLister = Callable[[str, str, str], list[str]]
 
 
+def _secret_sources(volume: Obj) -> list[tuple[str, list[Any] | None]]:
+    """(Secret name, items or None) a volume projects, in order."""
+    if isinstance(volume.get("secret"), dict):
+        return [(str(volume["secret"].get("secretName", "")), volume["secret"].get("items"))]
+    return [
+        (str(src["secret"].get("name", "")), src["secret"].get("items"))
+        for src in (volume.get("projected") or {}).get("sources") or []
+        if isinstance(src, dict) and isinstance(src.get("secret"), dict)
+    ]
+
+
+def mounted_secret(
+    pod: Obj, container: Obj, path: str, namespace: str, keys: KeyLister
+) -> tuple[str, str] | None:
+    """(Secret, key) behind a file path in a container, as the kubelet mounts it; None otherwise."""
+    mounts = [
+        m
+        for m in container.get("volumeMounts") or []
+        if isinstance(m, dict)
+        and (
+            path == str(m.get("mountPath", "")).rstrip("/")
+            or path.startswith(str(m.get("mountPath", "")).rstrip("/") + "/")
+        )
+    ]
+    if not mounts:
+        return None
+    mount = max(mounts, key=lambda m: len(str(m.get("mountPath", ""))))
+    rel = path[len(str(mount.get("mountPath", "")).rstrip("/")) :].lstrip("/")
+    if mount.get("subPath"):
+        rel = "/".join(p for p in (str(mount["subPath"]), rel) if p)
+    volumes = [v for v in (pod.get("spec") or {}).get("volumes") or [] if isinstance(v, dict)]
+    volume = next((v for v in volumes if v.get("name") == mount.get("name")), {})
+    for secret, items in _secret_sources(volume):
+        if items:
+            key = next((i.get("key") for i in items if isinstance(i, dict) and i.get("path") == rel), None)
+            if key:
+                return secret, str(key)
+        elif rel in keys(namespace, "Secret", secret):
+            return secret, rel
+    return None
+
+
+def _file_vars(
+    env: dict[str, EnvValue], pod: Obj, container: Obj, namespace: str, secrets: SecretReader, keys: KeyLister
+) -> None:
+    """`X_FILE=/path` fills X from the mounted Secret file, unless X is set itself."""
+    for var, value in list(env.items()):
+        target = var.removesuffix("_FILE")
+        if target == var or target in env or value.source != "value" or not value.text:
+            continue
+        ref = mounted_secret(pod, container, value.text, namespace, keys)
+        if ref is None:
+            env[target] = EnvValue(
+                target, f"file {value.text}", None, None, f"{value.text} is not a mounted Secret key"
+            )
+            continue
+        found = _from_ref(
+            target, "Secret", {"name": ref[0], "key": ref[1]}, namespace, secrets, lambda *_: None
+        )
+        env[target] = replace(found, file=value.text)
+
+
 def container_env(
     container: Obj,
     namespace: str,
     secrets: SecretReader,
     configmaps: ConfigMapReader,
     keys: KeyLister,
+    pod: Obj | None = None,
 ) -> dict[str, EnvValue]:
-    """Every variable of a container as the kubelet sets it: `env` wins over `envFrom`."""
+    """Every variable of a container as the kubelet sets it: `env` wins over `envFrom`; with the pod,
+    `X_FILE` variables naming a mounted Secret file give X."""
     env = _env_from(container, namespace, secrets, configmaps, keys)
     for item in container.get("env") or []:
         var = item.get("name", "")
@@ -100,6 +172,8 @@ def container_env(
             env[var] = _from_ref(var, "ConfigMap", source["configMapKeyRef"], namespace, secrets, configmaps)
         else:  # fieldRef / resourceFieldRef: set by the kubelet, never a credential
             env[var] = EnvValue(var, "field", None, None, f"{var} is set from the pod's fields")
+    if pod is not None:
+        _file_vars(env, pod, container, namespace, secrets, keys)
     return env
 
 
@@ -112,7 +186,9 @@ def lookup(env: dict[str, EnvValue], var: str, default: str | None) -> EnvValue:
     return EnvValue(var, "default", None, default)
 
 
-def env_of(cluster: Any, namespace: str, container: Obj, *, values: bool = True) -> dict[str, EnvValue]:
+def env_of(
+    cluster: Any, namespace: str, container: Obj, *, values: bool = True, pod: Obj | None = None
+) -> dict[str, EnvValue]:
     """A container's environment read through the cluster view; values=False: sources only."""
 
     def secrets(ns: str, name: str, key: str) -> Any:
@@ -126,4 +202,4 @@ def env_of(cluster: Any, namespace: str, container: Obj, *, values: bool = True)
         obj = cluster.get(resource, ns, name) or {}
         return sorted((obj.get("data") or {}).keys())
 
-    return container_env(container, namespace, secrets, configmaps, keys)
+    return container_env(container, namespace, secrets, configmaps, keys, pod)

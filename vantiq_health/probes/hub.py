@@ -17,7 +17,7 @@ from vantiq_health.analysis.k8s import Obj, label_selector_matches
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 from vantiq_health.probes.probe_pods import PodOptions
-from vantiq_health.probes.result import ProbeResult
+from vantiq_health.probes.result import ProbeResult, from_record
 from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
 
@@ -147,10 +147,31 @@ class Probes:
     def _require_live(self) -> None:
         if not self.live:
             raise Unavailable("live probes are off (--no-live)")
-        if self.run.view.mode == "snapshot":
+
+    @property
+    def offline(self) -> bool:
+        """A snapshot: probes are not run, the capturing run's records are read back."""
+        return self.run.view.mode == "snapshot"
+
+    def _recorded(self, key: str, probe: Callable[[], ProbeResult]) -> ProbeResult:
+        """A probe's record: run now and remembered for --save-snapshot, or, offline, the one the
+        capturing run saved — so a snapshot a customer sends gives the same live verdicts."""
+        self._require_live()
+        view = self.run.view
+        if not self.offline:
+            result = probe()
+            view.remember(f"probe/{key}", result.to_dict())
+            return result
+        saved = view.recall(f"probe/{key}")
+        if saved is None:
             raise Unavailable(
-                "a snapshot holds no live service: live checks skip (run against the cluster for them)"
+                "a snapshot holds no live service and this one no record of the probe: live checks skip "
+                "(run against the cluster, or capture with --save-snapshot from a live run)"
             )
+        found = from_record(saved)
+        if found is None:
+            raise Unavailable(f"the snapshot's record of the {key} probe is not understood")
+        return found
 
     def reach(self, service: str, namespace: str, host: str, port: int) -> Reach:
         """Where to connect for a service, and the vantage that decides what a network failure means."""
@@ -202,60 +223,69 @@ class Probes:
         self._require_live()
         view, config = self.run.view, self.run.config
         pods = keycloak.keycloak_pods(view.objects("pods", namespace), config.name(namespace, "keycloak"))
-        db = keycloak.database_of(view, config, namespace, pods, values=True)
+        db = keycloak.database_of(view, config, namespace, pods, values=not self.offline)
         if db is None:
             raise Unavailable(
                 f"no keycloak pod or StatefulSet in {namespace} to take the database settings from"
             )
-        for value in (db.addr, db.user, db.database, db.password):
-            if not value.known:
-                raise Unavailable(f"{value.name} not known: {value.missing}")
-        host, port = db.host_port
-        where = self.reach("postgres", namespace, host, port)
-        login = postgres.Login(
-            where.host,
-            where.port,
-            db.database.text or "",
-            db.user.text or "",
-            db.password.text or "",
-            db.sslmode,
-        )
-        return PostgresProbe(db, self._judged(postgres.probe(login, self.timeout, where.vantage)))
+
+        def probe() -> ProbeResult:
+            assert db is not None
+            for value in (db.addr, db.user, db.database, db.password):
+                if not value.known:
+                    raise Unavailable(f"{value.name} not known: {value.missing}")
+            host, port = db.host_port
+            where = self.reach("postgres", namespace, host, port)
+            login = postgres.Login(
+                where.host,
+                where.port,
+                db.database.text or "",
+                db.user.text or "",
+                db.password.text or "",
+                db.sslmode,
+            )
+            return postgres.probe(login, self.timeout, where.vantage)
+
+        return PostgresProbe(db, self._judged(self._recorded(f"postgres/{namespace}", probe)))
 
     def mongodb(self, namespace: str) -> MongoProbe:
         """The installation's MongoDB, logged into with the credentials the vantiq pods get."""
         return self._once(("mongodb", namespace), lambda: self._mongodb(namespace))
 
-    def _mongo_login(self, namespace: str) -> tuple[EnvValue, EnvValue]:
+    def _mongo_login(self, namespace: str) -> tuple[EnvValue, EnvValue, str]:
         view, config = self.run.view, self.run.config
         vantiq = config.name(namespace, "vantiq")
         pods = keycloak.keycloak_pods(view.objects("pods", namespace), vantiq)
         if not pods:
             raise Unavailable(f"no {vantiq} pod in {namespace} to take the MongoDB login from")
         container = keycloak.keycloak_container(pods[0], vantiq)
-        env = env_of(view, namespace, container or {}, values=True)
+        env = env_of(view, namespace, container or {}, values=not self.offline, pod=pods[0])
         user = lookup(env, config.name(namespace, "mongo_user_env"), None)
         password = lookup(env, config.name(namespace, "mongo_password_env"), None)
-        for value in (user, password):
-            if not value.known:
-                raise Unavailable(f"{value.name} of pod {keycloak.name(pods[0])} not known: {value.missing}")
-        return user, password
+        return user, password, keycloak.name(pods[0])
 
     def _mongodb(self, namespace: str) -> MongoProbe:
         from vantiq_health.probes import mongodb
 
         self._require_live()
-        user, password = self._mongo_login(namespace)
-        service = self.run.config.name(namespace, "mongodb_service")
-        where = self.reach("mongodb", namespace, f"{service}.{namespace}.svc", 27017)
-        login = mongodb.Login(
-            where.host,
-            where.port,
-            user.text or "",
-            password.text or "",
-            self.run.config.name(namespace, "mongo_auth_db"),
-        )
-        return MongoProbe(user, password, self._judged(mongodb.probe(login, self.timeout, where.vantage)))
+        user, password, pod = self._mongo_login(namespace)
+
+        def probe() -> ProbeResult:
+            for value in (user, password):
+                if not value.known:
+                    raise Unavailable(f"{value.name} of pod {pod} not known: {value.missing}")
+            service = self.run.config.name(namespace, "mongodb_service")
+            where = self.reach("mongodb", namespace, f"{service}.{namespace}.svc", 27017)
+            login = mongodb.Login(
+                where.host,
+                where.port,
+                user.text or "",
+                password.text or "",
+                self.run.config.name(namespace, "mongo_auth_db"),
+            )
+            return mongodb.probe(login, self.timeout, where.vantage)
+
+        return MongoProbe(user, password, self._judged(self._recorded(f"mongodb/{namespace}", probe)))
 
     def keycloak(self, namespace: str) -> KeycloakProbe:
         """Keycloak's admin API with the admin login the keycloak pods get (KEYCLOAK_USER/_PASSWORD)."""
@@ -280,19 +310,22 @@ class Probes:
         if not pods:
             raise Unavailable(f"no keycloak pod in {namespace} to take the admin login from")
         container = keycloak.keycloak_container(pods[0], config.name(namespace, "keycloak")) or {}
-        env = env_of(view, namespace, container, values=True)
+        env = env_of(view, namespace, container, values=not self.offline, pod=pods[0])
         user, password = lookup(env, "KEYCLOAK_USER", "keycloak"), lookup(env, "KEYCLOAK_PASSWORD", None)
-        if not password.known:
-            raise Unavailable(
-                f"KEYCLOAK_PASSWORD of pod {keycloak.name(pods[0])} not known: {password.missing}"
+
+        def probe() -> ProbeResult:
+            if not password.known:
+                raise Unavailable(
+                    f"KEYCLOAK_PASSWORD of pod {keycloak.name(pods[0])} not known: {password.missing}"
+                )
+            url, vantage = self._keycloak_url(namespace)
+            realms = list(config.expect.get("keycloak_realms") or [])
+            verify = not config.expect.get("self_signed", False)
+            return http.keycloak_realms(
+                url, user.text or "", password.text or "", realms, self.timeout, vantage, verify=verify
             )
-        url, vantage = self._keycloak_url(namespace)
-        realms = list(config.expect.get("keycloak_realms") or [])
-        verify = not config.expect.get("self_signed", False)
-        found = http.keycloak_realms(
-            url, user.text or "", password.text or "", realms, self.timeout, vantage, verify=verify
-        )
-        return KeycloakProbe(password, self._judged(found))
+
+        return KeycloakProbe(password, self._judged(self._recorded(f"keycloak/{namespace}", probe)))
 
     # -- the cluster network: NET001 live, NET002, NET005, VQ003 (probes/network.py) --------------
     def network(self) -> Network:
@@ -306,5 +339,8 @@ class Probes:
         """The MongoDB headless-service lookup, UDP then TCP (--endpoint dns=, or the pod network)."""
         from vantiq_health.probes import network
 
-        found: ProbeResult = self._once(("dns", namespace), lambda: network.dns(self, namespace))
+        found: ProbeResult = self._once(
+            ("dns", namespace),
+            lambda: self._recorded(f"dns/{namespace}", lambda: network.dns(self, namespace)),
+        )
         return found

@@ -62,13 +62,43 @@ def reach(result: ProbeResult, host: str, port: int, timeout: float) -> str | No
 def timed(
     kind: str, host: str, port: int, timeout: float, vantage: str, session: Callable[[ProbeResult, str], Any]
 ) -> ProbeResult:
-    """Resolve and connect, then run the driver's session on the address; the result says how far it got."""
+    """Resolve and connect, then run the driver's session on the address; the result says how far it got.
+
+    The work runs in a daemon thread the caller waits for: a driver blocked in C (libpq's connect
+    retries through EINTR) must not keep Ctrl-C waiting for its timeout.
+    """
     result = ProbeResult(kind, f"{host}:{port}", vantage)
     started = time.monotonic()
-    try:
+
+    def work() -> None:
         address = reach(result, host, port, timeout)
         if address is not None:
             session(result, address)
+
+    try:
+        _interruptible(work, f"probe-{kind}", cap=timeout * 4 + 5)
+    except TimeoutError as exc:
+        result.error_class, result.error = TIMEOUT, str(exc)
     finally:
         result.latency_ms = (time.monotonic() - started) * 1000
     return result
+
+
+def _interruptible(work: Callable[[], None], name: str, cap: float) -> None:
+    """Run `work` in a daemon thread; the waiting thread stays responsive to KeyboardInterrupt."""
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the waiting thread as is
+            failed.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    if not done.wait(cap):  # each step has its own timeout: this only bounds a driver that ignores it
+        raise TimeoutError(f"the probe did not finish within {cap:g} s")
+    if failed:
+        raise failed[0]

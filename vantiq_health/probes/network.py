@@ -10,7 +10,7 @@ it is never port-forwarded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis.pod_network import Target, node_targets, vantiq_targets
 from vantiq_health.partial import gather
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from vantiq_health.probes.hub import Probes
 
 FLAG = "--allow-probe-pods --probe-image IMAGE"
+RECORD = "probe/network"  # the pod-network run, remembered for --save-snapshot
 NEEDS_NETWORK = f"needs the cluster's pod network: run the suite in a pod, or pass {FLAG} (probe pods)"
 DNS_NOT_FORWARDED = (
     "DNS is never port-forwarded (UDP): pass --endpoint dns=HOST:PORT (the cluster DNS, e.g. over a VPN), "
@@ -66,14 +67,13 @@ def plan(hub: Probes) -> tuple[Plan, dict[str, Target], list[str]]:
     return Plan(dns, {k: (t.host, t.port) for k, t in by_key.items()}, hub.timeout), by_key, notes
 
 
-def _in_cluster(hub: Probes, the_plan: Plan) -> NetRun:
-    from vantiq_health.probes.netrun import execute, parse
+def _in_cluster(the_plan: Plan) -> tuple[dict[str, Any], str]:
+    from vantiq_health.probes.netrun import execute
 
-    return parse(execute(the_plan, ep.POD_NETWORK), ep.POD_NETWORK)
+    return execute(the_plan, ep.POD_NETWORK), ep.POD_NETWORK
 
 
-def _probe_pod(hub: Probes, the_plan: Plan, node: str | None) -> NetRun:
-    from vantiq_health.probes.netrun import parse
+def _probe_pod(hub: Probes, the_plan: Plan, node: str | None) -> tuple[dict[str, Any], str]:
     from vantiq_health.probes.probe_pods import ProbePods, result_of
 
     api = getattr(hub.run.view, "api", None)
@@ -84,7 +84,23 @@ def _probe_pod(hub: Probes, the_plan: Plan, node: str | None) -> NetRun:
     hub.on_close(pods.close)
     name, log = pods.run([the_plan.to_json()], node)
     doc = result_of(name, log)
-    return parse(doc, f"probe pod {hub.run.namespaces[0]}/{name} on node {doc.get('node') or node or '?'}")
+    return doc, f"probe pod {hub.run.namespaces[0]}/{name} on node {doc.get('node') or node or '?'}"
+
+
+def _recalled(hub: Probes) -> NetRun:
+    """Offline: the pod-network run a live run saved with --save-snapshot."""
+    from vantiq_health.probes.netrun import parse
+
+    saved = hub.run.view.recall(RECORD)
+    if saved is None:
+        raise Unavailable(
+            "a snapshot holds no live service and this one no record of the pod-network run: live checks skip "
+            "(run against the cluster, or capture with --save-snapshot from a live run)"
+        )
+    try:
+        return parse(saved["doc"], str(saved["vantage"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise Unavailable("the snapshot's record of the pod-network run is not understood") from None
 
 
 def first_ready_node(hub: Probes) -> str | None:
@@ -104,21 +120,27 @@ def first_ready_node(hub: Probes) -> str | None:
 
 
 def network(hub: Probes) -> Network:
-    """The one run over the pod network of this session (in-cluster, or a probe pod)."""
+    """The one run over the pod network of this session (in-cluster, or a probe pod; offline, its record)."""
+    from vantiq_health.probes.netrun import parse
+
     hub.require_live()
     the_plan, targets, notes = plan(hub)
+    if hub.offline:
+        return Network(_recalled(hub), targets, notes)
     if ep.in_cluster():
-        return Network(_in_cluster(hub, the_plan), targets, notes)
-    if not hub.pod_options.allowed:
+        doc, vantage = _in_cluster(the_plan)
+    elif hub.pod_options.allowed:
+        doc, vantage = _probe_pod(hub, the_plan, first_ready_node(hub))
+    else:
         raise Unavailable(NEEDS_NETWORK)
-    return Network(_probe_pod(hub, the_plan, first_ready_node(hub)), targets, notes)
+    hub.run.view.remember(RECORD, {"vantage": vantage, "doc": doc})
+    return Network(parse(doc, vantage), targets, notes)
 
 
 def dns(hub: Probes, namespace: str) -> ProbeResult:
     """NET001 live: the headless-service query to `--endpoint dns=`, else from the pod network."""
     from vantiq_health.probes import dns as dns_probe
 
-    hub.require_live()
     qname = headless_qname(hub.run.config.name(namespace, "mongodb_service"), namespace)
     explicit = hub.endpoints.find("dns", namespace)
     if explicit is not None:

@@ -73,6 +73,27 @@ class ProbeResult:
         }
 
 
+def from_record(doc: dict[str, Any]) -> ProbeResult | None:
+    """A record --save-snapshot wrote, read back; None when it is not one (a hand-edited file)."""
+    texts = ("service", "target", "vantage", "error_class", "error")
+    reached = doc.get("reached")
+    if not all(isinstance(doc.get(k), str) for k in texts) or not isinstance(doc.get("data"), dict):
+        return None
+    if not isinstance(reached, list) or not all(step in STEPS for step in reached):
+        return None
+    latency = doc.get("latency_ms", 0.0)
+    return ProbeResult(
+        doc["service"],
+        doc["target"],
+        doc["vantage"],
+        list(reached),
+        doc["error_class"],
+        doc["error"],
+        float(latency) if isinstance(latency, int | float) else 0.0,
+        doc["data"],
+    )
+
+
 def scrub(text: str, *secrets: str | None) -> str:
     """An error text without the credentials the probe used (drivers may echo a DSN)."""
     for value in secrets:

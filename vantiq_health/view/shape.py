@@ -245,8 +245,29 @@ class _Notes:
         self.label = label
         self.lines: list[str] = []
 
-    def bad(self, path: str, value: Any, spec: Any) -> None:
-        self.lines.append(f"{self.label}: {path} is {describe(value)}, not {_said(spec)}: field ignored")
+    def bad(self, path: _Path, value: Any, spec: Any) -> None:
+        self.lines.append(
+            f"{self.label}: {_said_path(path)} is {describe(value)}, not {_said(spec)}: field ignored"
+        )
+
+
+# A field's path as (parent path, key or index): built as a tuple on the way down, said as
+# text only when a field is bad (formatting every path cost a third of a large capture's load).
+_Path = tuple[Any, ...] | None
+
+
+def _said_path(path: _Path) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, key = path
+        parts.append(
+            f"[{key}]" if isinstance(key, int) else f"[{key!r}]" if isinstance(key, _Key) else f".{key}"
+        )
+    return "".join(reversed(parts)).lstrip(".")
+
+
+class _Key(str):
+    """A map key (said as `['key']`), as opposed to a field name."""
 
 
 def _time(value: Any) -> str | None:
@@ -270,6 +291,8 @@ def _time(value: Any) -> str | None:
 
 def _scalar(spec: Any, value: Any) -> tuple[bool, Any]:
     """(fits, the value to keep) for the leaf specs."""
+    if spec is str:
+        return isinstance(value, str), value
     if isinstance(spec, Num):
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return ok and math.isfinite(value) and spec.low <= value <= spec.high, value
@@ -284,10 +307,28 @@ def _scalar(spec: Any, value: Any) -> tuple[bool, Any]:
     return isinstance(value, spec), value
 
 
-def _fit(value: Any, spec: Any, path: str, notes: _Notes) -> tuple[bool, Any]:
+_STRUCTS: dict[int, Struct] = {}
+
+
+def _as_struct(spec: dict[str, Any]) -> Struct:
+    """A nested dict spec as a Struct, made once (the specs are module constants)."""
+    found = _STRUCTS.get(id(spec))
+    if found is None:
+        found = _STRUCTS[id(spec)] = Struct(spec)
+    return found
+
+
+def _fit(value: Any, spec: Any, path: _Path, notes: _Notes) -> tuple[bool, Any]:
     """Whether value fits spec, and the value to keep (bad parts inside it dropped)."""
     if isinstance(spec, dict):
-        spec = Struct(spec)
+        spec = _as_struct(spec)
+    if isinstance(spec, Struct):
+        return isinstance(value, dict) and _fit_struct(value, spec, path, notes), value
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            return False, value
+        value[:] = _fit_items(value, spec[0], path, notes)
+        return True, value
     if isinstance(spec, OneOf):
         for option in spec.options:
             inner = _Notes(notes.label)
@@ -296,18 +337,11 @@ def _fit(value: Any, spec: Any, path: str, notes: _Notes) -> tuple[bool, Any]:
                 notes.lines.extend(inner.lines)
                 return True, kept
         return False, value
-    if isinstance(spec, Struct):
-        return isinstance(value, dict) and _fit_struct(value, spec, path, notes), value
-    if isinstance(spec, list):
-        if not isinstance(value, list):
-            return False, value
-        value[:] = _fit_items(value, spec[0], path, notes)
-        return True, value
     if isinstance(spec, MapOf):
         if not isinstance(value, dict):
             return False, value
         for key in list(value):
-            where = f"{path}[{key!r}]"
+            where = (path, _Key(key) if isinstance(key, str) else repr(key))
             ok, kept = (
                 (False, None) if not isinstance(key, str) else _fit(value[key], spec.value, where, notes)
             )
@@ -319,31 +353,43 @@ def _fit(value: Any, spec: Any, path: str, notes: _Notes) -> tuple[bool, Any]:
     return _scalar(spec, value)
 
 
-def _fit_items(items: list[Any], spec: Any, path: str, notes: _Notes) -> list[Any]:
+def _fit_items(items: list[Any], spec: Any, path: _Path, notes: _Notes) -> list[Any]:
     kept = []
     for i, item in enumerate(items):
-        ok, value = _fit(item, spec, f"{path}[{i}]", notes)
+        ok, value = _fit(item, spec, (path, i), notes)
         if ok:
             kept.append(value)
         else:
-            notes.bad(f"{path}[{i}]", item, spec)
+            notes.bad((path, i), item, spec)
     return kept
 
 
-def _fit_struct(obj: dict[str, Any], spec: Struct, path: str, notes: _Notes) -> bool:
+def _fit_struct(obj: dict[str, Any], spec: Struct, path: _Path, notes: _Notes) -> bool:
     for key, sub in spec.fields.items():
         if key not in obj:
             continue
-        where = f"{path}.{key}" if path else key
-        if obj[key] is None:  # JSON null: the field is not set
+        value = obj[key]
+        if value is None:  # JSON null: the field is not set
             del obj[key]
             continue
-        ok, kept = _fit(obj[key], sub, where, notes)
+        if sub is str and isinstance(value, str):  # the common leaf, without the calls
+            continue
+        ok, kept = _fit(value, sub, (path, key), notes)
         if ok:
             obj[key] = kept
         else:
-            notes.bad(where, obj.pop(key), sub)
+            notes.bad((path, key), obj.pop(key), sub)
     return all(k in obj for k in spec.required)
+
+
+_KIND_SPECS: dict[str, Struct] = {}
+
+
+def _kind_spec(kind: str) -> Struct:
+    found = _KIND_SPECS.get(kind)
+    if found is None:
+        found = _KIND_SPECS[kind] = Struct({"metadata": META, **_BY_KIND.get(kind, {})})
+    return found
 
 
 def fit(obj: Any, source: str, kind: str | None = None) -> tuple[dict[str, Any] | None, list[str]]:
@@ -372,5 +418,5 @@ def fit(obj: Any, source: str, kind: str | None = None) -> tuple[dict[str, Any] 
         said = describe(namespace) if namespace is not None else "missing"
         return None, [f"{label}: metadata.namespace is {said}, not a string: ignored"]
     notes = _Notes(label)
-    _fit_struct(obj, Struct({"metadata": META, **_BY_KIND.get(str(kind), {})}), "", notes)
+    _fit_struct(obj, _kind_spec(str(kind)), None, notes)
     return obj, notes.lines
