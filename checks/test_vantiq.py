@@ -54,7 +54,7 @@ def test_vantiq_service_has_reachable_ready_endpoints(
         else:
             mine = [t for key, t in net.targets.items() if key.startswith(f"vq:{namespace}:")]
             found = connect_findings(
-                "VQ003", unreachable(mine, net.run.tcp), net.run.vantage, "Vantiq endpoint"
+                "VQ003", unreachable(mine, net.run.tcp), net.run.vantage, "Vantiq endpoint "
             )
             facts += [
                 f"TCP from {net.run.vantage} to Vantiq endpoint {t.label}: connected"

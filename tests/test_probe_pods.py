@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import CHECKS, ROOT, SuiteRun, run_suite
+from tests.harness import CHECKS, ROOT, SuiteRun, run_snapshot, run_suite
 from tests.kube.server import FakeCluster
 from tests.scenarios.installation import Scenario, baseline
 from vantiq_health.probes.netrun import MARK, Plan, execute
@@ -125,10 +125,16 @@ class _Kubelet:
 
 @pytest.fixture
 def kubelet_run(pytester: pytest.Pytester, tmp_path: Path) -> Any:
-    def go(sc: Scenario, blocked: set[str], search: str) -> tuple[SuiteRun, FakeCluster]:
+    def go(sc: Scenario, blocked: set[str], search: str, *args: str) -> tuple[SuiteRun, FakeCluster]:
         with _fake(sc) as fake, _Kubelet(fake, blocked, search, tmp_path):
             run = _run(
-                pytester, fake, NETWORK, "--allow-probe-pods", f"--probe-image={IMAGE}", "--probe-timeout=1"
+                pytester,
+                fake,
+                NETWORK,
+                "--allow-probe-pods",
+                f"--probe-image={IMAGE}",
+                "--probe-timeout=1",
+                *args,
             )
         return run, fake
 
@@ -151,12 +157,13 @@ def test_a_healthy_pod_network_passes_from_a_probe_pod(kubelet_run: Any) -> None
     assert _deleted(fake) == [_created(fake)[0]["metadata"]["name"]]
 
 
-def test_blocked_pod_traffic_to_one_node_fails_net005_and_vq003(kubelet_run: Any) -> None:
+def test_blocked_pod_traffic_to_one_node_fails_net005_and_vq003(
+    kubelet_run: Any, pytester: pytest.Pytester
+) -> None:
     sc = baseline()
     sc.node_docs.clear()  # the domain comes from the probe pod's resolv.conf alone
-    run, _ = kubelet_run(
-        sc, {"10.244.2.22"}, "prod.svc.example.internal svc.example.internal example.internal"
-    )
+    search = "prod.svc.example.internal svc.example.internal example.internal"
+    run, _ = kubelet_run(sc, {"10.244.2.22"}, search, "--save-snapshot=saved")
     assert run.with_outcome("failed") == {("NET002", None), ("NET005", None), ("VQ003", "prod")}, run.output()
     net005 = run.message("NET005", None)
     assert (
@@ -167,6 +174,10 @@ def test_blocked_pod_traffic_to_one_node_fails_net005_and_vq003(kubelet_run: Any
     assert "Vantiq endpoint pod vantiq-2 (10.244.2.22:8080) is not reachable" in vq003
     assert "Keycloak is routed through an ExternalName Service" in vq003
     assert "the cluster DNS domain is example.internal, not cluster.local" in run.message("NET002", None)
+    # the saved snapshot carries the pod-network run's record: the same verdicts offline, no pod created
+    offline = run_snapshot(pytester, pytester.path / "saved", NETWORK)
+    assert offline.with_outcome("failed") == run.with_outcome("failed"), offline.output()
+    assert offline.message("VQ003", "prod") == vq003
 
 
 def test_without_the_flag_the_network_checks_name_it(pytester: pytest.Pytester) -> None:

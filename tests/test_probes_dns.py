@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.dnsserver import DnsServer, dns_server, tcp_mode
-from tests.harness import run_live
+from tests.harness import run_live, run_snapshot
 from tests.scenarios.installation import baseline
 from vantiq_health.probes import dns
 from vantiq_health.probes.netrun import MARK, Plan, execute, parse
@@ -125,6 +125,7 @@ def test_the_suite_gives_three_verdicts(
             "--check=NET001",
             f"--endpoint=dns=127.0.0.1:{server.port}",
             "--probe-timeout=1",
+            "--save-snapshot=saved",
             live=True,
         )
     assert run.outcomes() == {("NET001", "prod"): outcome}, run.output()
@@ -132,6 +133,9 @@ def test_the_suite_gives_three_verdicts(
     assert message.startswith("[NET001]")
     for fragment in (*fragments, "with name compression"):  # the predictive facts stay
         assert fragment in message, message
+    offline = run_snapshot(pytester, pytester.path / "saved", "--check=NET001")  # the record travels
+    assert offline.outcomes() == run.outcomes(), offline.output()
+    assert offline.message("NET001", "prod") == message
 
 
 def test_from_a_workstation_without_dns_endpoint_dns_is_not_port_forwarded(pytester: pytest.Pytester) -> None:

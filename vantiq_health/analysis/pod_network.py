@@ -160,7 +160,7 @@ def connect_findings(
         found.append(
             finding(
                 check_id,
-                f"{about} {target.label} is not reachable from {vantage}: {result.error_class}",
+                f"{about}{target.label} is not reachable from {vantage}: {result.error_class}",
                 [result.error],
                 advice=advice,
             )
@@ -174,7 +174,7 @@ def cross_node(
     """NET005: every node's pod IP but the vantage's own node's answers TCP; (findings, facts, tried)."""
     others = [t for t in targets if t.key.startswith("node:") and t.key != f"node:{own_node}"]
     tried = [t for t in others if t.key in results]
-    found = connect_findings("NET005", unreachable(tried, results), vantage, "pod")
+    found = connect_findings("NET005", unreachable(tried, results), vantage, "")
     facts = [f"TCP from {vantage} to {t.label}: connected" for t in tried if not results[t.key].error_class]
     if own_node is None:
         facts.append("the vantage's own node is not known: every node's pod was tried")
