@@ -74,6 +74,7 @@ def test_a_pod_that_never_finishes_is_created_as_specified_and_deleted(pytester:
     assert spec["activeDeadlineSeconds"] == 4
     assert container["securityContext"]["runAsNonRoot"] is True
     assert _deleted(fake) == [meta["name"]]
+    assert f"probe pods: allowed ({IMAGE}), in prod" in run.output()  # the header says so
     assert [m for m, p in fake.requests if m not in ("GET",)] == ["POST", "DELETE"]  # nothing else written
     assert run.outcomes()[("NET005", None)] == "skipped", run.output()
     assert "did not finish within 12 x --probe-timeout = 3 s (last phase Pending)" in run.message(

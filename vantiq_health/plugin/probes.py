@@ -24,7 +24,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="vh_endpoint",
         metavar="NAME[@NS]=HOST:PORT|URL",
         default=[],
-        help="reach a service there (repeatable): postgres, mongodb, keycloak; e.g. mongodb@prod=10.0.0.5:27017",
+        help="reach a service there (repeatable): postgres, mongodb, keycloak, dns (the cluster DNS: "
+        "never port-forwarded); e.g. mongodb@prod=10.0.0.5:27017",
     )
     group.addoption(
         "--no-live",
@@ -89,6 +90,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         else "from this workstation: port-forward to the pods of in-cluster Services"
     )
     lines = [f"live probes: on ({how}); --probe-timeout {config.getoption('vh_probe_timeout'):g} s"]
+    pods = config.stash.get(PODS_KEY, None)
+    if pods is not None and pods.allowed and not in_cluster():
+        lines.append(f"probe pods: allowed ({pods.image}), in {run.namespaces[0] if run.namespaces else '?'}")
     endpoints = config.stash.get(ENDPOINTS_KEY, None)
     if isinstance(endpoints, Endpoints) and endpoints.items:
         lines.append(f"endpoints: {endpoints.describe()}")

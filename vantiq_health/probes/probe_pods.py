@@ -151,13 +151,13 @@ class ProbePods:
             self._delete(name)
 
     def _wait(self, name: str, until: float) -> None:
-        phase = "unknown"
+        phase = "Pending"
         while time.monotonic() < until:
             status, body = self._call("GET", self._path(name))
-            if status == 200:
-                phase = str((json.loads(body).get("status") or {}).get("phase") or "Pending")
-                if phase in ("Succeeded", "Failed"):
-                    return
+            doc = _json(body) if status == 200 else {}
+            phase = str((doc.get("status") or {}).get("phase") or phase)
+            if phase in ("Succeeded", "Failed"):
+                return
             time.sleep(min(0.5, max(0.0, until - time.monotonic())))
         raise Unavailable(
             f"probe pod {self.namespace}/{name} ({self.image}) did not finish within "
@@ -184,6 +184,14 @@ class ProbePods:
             signal.signal(signal.SIGTERM, self._old_term)
             self._old_term = None
         atexit.unregister(self.close)
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def result_of(name: str, log: str) -> dict[str, Any]:
