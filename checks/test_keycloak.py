@@ -9,6 +9,7 @@ import pytest
 from vantiq_health.analysis import keycloak, keycloak_db, keycloak_realm
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg
 from vantiq_health.plugin import check, expect
 from vantiq_health.session import Run
 from vantiq_health.view import ClusterView, Unavailable
@@ -25,8 +26,8 @@ def _log_reader(cluster: ClusterView, settings: Config, namespace: str) -> Any:
 
 def _unread(found: Any, unread: list[str]) -> Any:
     if unread and not found:
-        raise Unavailable("logs not read: " + "; ".join(unread))
-    return [f"log not read: {u}" for u in unread]
+        raise Unavailable(msg("KC001.logs_not_read", logs=tuple(unread)))
+    return [msg("KC001.log_not_read", log=u) for u in unread]
 
 
 @check("KC001")
@@ -38,7 +39,7 @@ def test_keycloak_runs_and_its_logs_show_no_database_error(
     db = keycloak.database_of(cluster, settings, ns, pods, values=False)
     container = settings.name(ns, "keycloak")
     found, unread = keycloak.keycloak_failures(pods, container, _log_reader(cluster, settings, ns), db, ns)
-    facts = [f"{len(pods)} keycloak pod(s) running, logs free of database errors"] if not found else []
+    facts = [msg("KC001.running", n=len(pods))] if not found else []
     expect(found, ns, facts + _unread(found, unread))
 
 
@@ -50,12 +51,12 @@ def test_azure_database_user_has_the_server_suffix(
     pods = keycloak.keycloak_pods(cluster.objects("pods", ns), settings.name(ns, "keycloak"))
     db = keycloak.database_of(cluster, settings, ns, pods, values=True)
     if db is None:
-        raise Unavailable(f"no keycloak pod or StatefulSet in {ns} to read DB_ADDR/DB_USER from")
+        raise Unavailable(msg("KC003.no_pod", namespace=ns))
     for value in (db.addr, db.user):
         if not value.known:
-            raise Unavailable(f"{value.name} not known: {value.missing}")
+            raise Unavailable(msg("KC003.not_known", name=value.name, missing=value.missing))
     host, port = db.host_port
-    expect(keycloak.azure_user_form(db, ns), ns, [f"database {host}:{port}, user {db.user.text}"])
+    expect(keycloak.azure_user_form(db, ns), ns, [msg("KC003.fact", db=f"{host}:{port}", user=db.user.text)])
 
 
 @check("KC006")
@@ -69,7 +70,7 @@ def test_keycloak_init_is_not_refused_with_https_required(
     try:
         nodes = cluster.objects("nodes")
     except Unavailable as exc:
-        nodes, node_note = [], [f"node addresses not read: {exc}"]
+        nodes, node_note = [], [msg("KC006.nodes_not_read", why=str(exc))]
     else:
         node_note = []
     found, unread = keycloak.https_required(pods, init, _log_reader(cluster, settings, ns), nodes, ns)

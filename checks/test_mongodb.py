@@ -10,6 +10,7 @@ import pytest
 from vantiq_health.analysis import mongodb
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg
 from vantiq_health.plugin import check, expect
 from vantiq_health.probes.credentials import secret_text
 from vantiq_health.view import ClusterView, Unavailable
@@ -22,7 +23,7 @@ def _exports(cluster: ClusterView, ns: str, secret: Obj) -> Any:
         return {}, ""
     text = secret_text(cluster.secret_bytes(ns, secret["metadata"]["name"], "credentials"))
     if text is None:
-        return None, "the credentials file's value is not in this source (redacted)"
+        return None, msg("MG003.redacted")
     return mongodb.exported_names(text), ""
 
 
@@ -31,7 +32,7 @@ def _backup_secret(cluster: ClusterView, ns: str, secret_name: str) -> Any:
     try:
         secret = cluster.get("secrets", ns, secret_name)
     except Unavailable as exc:
-        return None, None, f"Secret {secret_name} not read: {exc}"
+        return None, None, msg("MG003.secret_not_read", secret=secret_name, why=str(exc))
     if secret is None:
         return False, None, ""
     exports, note = _exports(cluster, ns, secret)
@@ -47,14 +48,14 @@ def test_mongodb_backups_run_on_schedule(
     secret_name = settings.name(ns, "backup_secret")
     present, exports, note = _backup_secret(cluster, ns, secret_name)
     if cronjob is None and present is None:
-        raise Unavailable(f"no mongobackup CronJob, and whether backup is set up is unknown: {note}")
+        raise Unavailable(msg("MG003.unknown_setup", note=note))
     notes = [note] if note else []
     try:
         jobs = cluster.objects("jobs", ns)
     except Unavailable as exc:
         if cronjob is not None and not (cronjob.get("status") or {}).get("lastSuccessfulTime"):
             raise
-        jobs, notes = None, [*notes, f"failed Jobs not checked: {exc}"]
+        jobs, notes = None, [*notes, msg("MG003.jobs_not_checked", why=str(exc))]
     provider = mongodb.backup_provider(cronjob, exports)
     facts = mongodb.BackupFacts(cronjob, jobs, bool(present), exports, provider)
     found, more = mongodb.backup_findings(facts, now, ns, secret_name)
@@ -88,7 +89,11 @@ def test_mongodb_replica_set_has_quorum(probes: Any, namespace: str) -> None:
 def test_mongodb_credentials_of_vantiq_log_in(probes: Any, namespace: str) -> None:
     probe = probes.mongodb(namespace)
     result = probe.result
-    facts = [f"logged in as {probe.user.text} to {result.target} from {result.vantage}"] if result.ok else []
+    facts = (
+        [msg("MG002.logged_in", user=probe.user.text, target=result.target, vantage=result.vantage)]
+        if result.ok
+        else []
+    )
     expect(
         mongodb.login_findings(result, probe.user, probe.password, namespace),
         namespace,

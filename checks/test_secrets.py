@@ -10,8 +10,9 @@ from vantiq_health.analysis.secrets import (
     stale_values,
 )
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg
 from vantiq_health.partial import Gathered, gather
-from vantiq_health.plugin import check, expect
+from vantiq_health.plugin import cannot_check, check, expect
 from vantiq_health.view import ClusterView
 
 
@@ -25,7 +26,7 @@ def test_referenced_secrets_and_configmaps_exist(cluster: ClusterView, namespace
     seen = gather(cluster, namespace, "configmaps", "cronjobs")
     configmaps = seen["configmaps"] if seen.seen("configmaps") else None  # None: their references untested
     keys_known = cluster.secret_keys_known()
-    facts = [] if keys_known else ["Secret keys not checked: the snapshot's Secrets carry no data"]
+    facts = [] if keys_known else [msg("SEC001.keys_not_checked")]
     found = missing_references(
         _sources(cluster, namespace, seen),
         cluster.objects("secrets", namespace),
@@ -41,7 +42,7 @@ def test_credentials_have_no_copy_paste_defects(cluster: ClusterView, namespace:
     secrets = cluster.objects("secrets", namespace)
     redacted = cluster.secret_values_redacted()
     if redacted:
-        pytest.skip(f"cannot check: {redacted}")
+        pytest.skip(cannot_check(redacted))
     seen = gather(cluster, namespace, "cronjobs")
     found = credential_defects(secrets, _sources(cluster, namespace, seen), namespace)
     expect(found, namespace, unseen=seen.reasons())
@@ -51,10 +52,7 @@ def test_credentials_have_no_copy_paste_defects(cluster: ClusterView, namespace:
 def test_pods_run_with_current_secret_values(cluster: ClusterView, namespace: str, settings: Config) -> None:
     secrets, configmaps = cluster.objects("secrets", namespace), cluster.objects("configmaps", namespace)
     if not has_managed_fields(secrets + configmaps):
-        pytest.skip(
-            "cannot check: the snapshot lacks metadata.managedFields (kubectl drops them since 1.21; "
-            "capture with --show-managed-fields)"
-        )
+        pytest.skip(cannot_check(msg("SEC003.no_managed_fields")))
     read_at_start = {settings.name(namespace, "license_secret"), settings.name(namespace, "ssl_secret")}
     running = pod_spec_sources(cluster.objects("pods", namespace), [])  # only running pods hold old values
     expect(stale_values(running, secrets, configmaps, read_at_start, namespace), namespace)

@@ -16,6 +16,7 @@ from vantiq_health.analysis.storage import (
     unbound_claims,
 )
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg
 from vantiq_health.partial import Gathered, gather
 from vantiq_health.plugin import check, expect
 from vantiq_health.session import Run
@@ -49,7 +50,7 @@ def test_no_volume_is_left_released(cluster: ClusterView, namespace: str, settin
     partners = {grafana: grafanadb, grafanadb: grafana}  # must share a node, so a zone
     seen = gather(cluster, namespace, "persistentvolumes", "persistentvolumeclaims", *OWNERS)
     # the volumes alone tell what is Released; claims and owners only fill in the recovery commands
-    facts = [f"recovery commands lack: {why}" for why in seen.reasons()]
+    facts = [msg("ST001.recovery_lacks", why=why) for why in seen.reasons()]
     expect(released_volumes(_context(cluster, namespace, seen), partners), namespace, facts)
 
 
@@ -82,6 +83,10 @@ def test_encryption_at_rest_is_known(cluster: ClusterView, run: Run, settings: C
     unread = [why for seen in claims for why in seen.reasons()]
     table = encryption_table(pvcs, cluster.objects("storageclasses"))
     host = _keycloak_db_host(cluster, run, settings)
-    facts = [*table, postgres_encryption(host, run.system_namespace), *(f"not seen: {u}" for u in unread)]
+    facts = [
+        *table,
+        postgres_encryption(host, run.system_namespace),
+        *(msg("common.not_seen", reason=u) for u in unread),
+    ]
     # an info table: it only skips when no claim at all could be read
     expect([], None, facts=facts, unseen=unread if len(unread) == len(claims) else ())

@@ -1,12 +1,14 @@
-"""VQ: the Vantiq server's own prerequisites — its TLS certificate."""
+"""VQ: the Vantiq server's own prerequisites — its TLS certificate and its license."""
 
 from datetime import datetime
 from typing import Any
 
 import pytest
 
+from vantiq_health.analysis.keycloak import keycloak_pods
+from vantiq_health.analysis.license import license_findings
 from vantiq_health.analysis.pod_network import connect_findings, endpoint_findings, unreachable
-from vantiq_health.analysis.tls import certificate_findings
+from vantiq_health.analysis.tls import certificate_findings, ingress_hosts, secret_leaf, served_findings
 from vantiq_health.config import Config
 from vantiq_health.partial import gather
 from vantiq_health.plugin import check, expect
@@ -15,7 +17,7 @@ from vantiq_health.view import ClusterView, Unavailable
 
 @check("VQ001")
 def test_tls_certificate_is_valid_and_covers_the_ingress_hosts(
-    cluster: ClusterView, namespace: str, settings: Config, now: datetime
+    cluster: ClusterView, namespace: str, settings: Config, now: datetime, probes: Any
 ) -> None:
     secret = cluster.get("secrets", namespace, settings.name(namespace, "ssl_secret"))
     if secret is None:
@@ -33,7 +35,33 @@ def test_tls_certificate_is_valid_and_covers_the_ingress_hosts(
         self_signed_ok=bool(settings.expect["self_signed"]),
         expiry_days=settings.threshold("cert_expiry_days"),
     )
+    hosts = ingress_hosts(seen["ingresses"], secret["metadata"]["name"]) if secret_leaf(secret) else []
+    for host in hosts:  # live: what the ingress serves for each host (SNI)
+        try:
+            served, said = served_findings(secret, host, probes.served_certificate(namespace, host))
+        except Unavailable as exc:
+            served, said = [], [f"{host}: served certificate not compared: {exc}"]
+        found, facts = found + served, facts + said
     expect(found, namespace, facts, unseen=[f"Ingress hosts: {why}" for why in seen.reasons()])
+
+
+@check("VQ002")
+def test_license_is_mounted_and_current(
+    cluster: ClusterView, namespace: str, settings: Config, now: datetime
+) -> None:
+    vantiq = settings.name(namespace, "vantiq")
+    found, facts = license_findings(
+        cluster.get("secrets", namespace, settings.name(namespace, "license_secret")),
+        keycloak_pods(cluster.objects("pods", namespace), vantiq),
+        secret_name=settings.name(namespace, "license_secret"),
+        container=vantiq,
+        path=settings.name(namespace, "license_mount"),
+        namespace=namespace,
+        now=now,
+        expiry_days=settings.threshold("license_expiry_days"),
+    )
+    redacted = cluster.secret_values_redacted()
+    expect(found, namespace, facts + ([f"license expiry not read: {redacted}"] if redacted else []))
 
 
 @check("VQ003")

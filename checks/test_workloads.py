@@ -10,6 +10,7 @@ from vantiq_health.analysis.workloads import (
     unready_workloads,
 )
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg
 from vantiq_health.partial import gather
 from vantiq_health.plugin import check, expect
 from vantiq_health.view import ClusterView, Unavailable
@@ -40,7 +41,7 @@ def test_no_init_container_is_stuck(
         try:
             return cluster.logs(namespace, pod["metadata"]["name"], container, tail=10)
         except Unavailable as exc:
-            return [f"(no log: {exc})"]
+            return [msg("WL003.no_log", why=str(exc))]
 
     roles = {settings.name(namespace, role): role for role in ("bootstrap", "keycloak_init")}
     pods = cluster.objects("pods", namespace)

@@ -53,7 +53,9 @@ def capture(sc: Scenario, target: Path) -> Path:
             kubectl_to(f"{kind}.json", "get", kind, "-o", "json")
         kubectl_to("leases.json", "get", "leases", "-n", "kube-node-lease", "-o", "json")
         kubectl_to("version.json", "version", "-o", "json")
-        for node, path in sorted(sc.node_docs):  # the kubelets' own documents, as the README captures them
+        for node, path in sorted(
+            sc.node_docs
+        ):  # the README's `kubectl get --raw` loop, for the nodes that answer
             stem = "stats-summary" if path == "stats/summary" else "configz"
             kubectl_to(f"{stem}-{node}.json", "get", "--raw", f"/api/v1/nodes/{node}/proxy/{path}")
         subprocess.run(

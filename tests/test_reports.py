@@ -37,7 +37,9 @@ def test_results_json_follows_the_documented_schema(pytester: pytest.Pytester, s
         "namespaces",
         "notes",
         "results",
+        "lang",
     }
+    assert doc["lang"] == "en"
     assert doc["source"]["mode"] == "snapshot"
     assert doc["source"]["server_version"] == "v1.29.4"
     assert doc["namespaces"] == ["prod", "shared"]

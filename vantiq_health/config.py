@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vantiq_health.waivers import Waiver, WaiverError, parse_waivers
+
 DEFAULT_NAMES: dict[str, str] = {
     # installation namespace
     "vantiq": "vantiq",
@@ -29,6 +31,7 @@ DEFAULT_NAMES: dict[str, str] = {
     "keycloak_secret": "keycloak",
     "license_secret": "vantiq-license",
     "ssl_secret": "vantiq-ssl-cert",
+    "license_mount": "/opt/vantiq/config/license",  # VQ002: where the vantiq container reads its license
     "backup_secret": "dbbackup-creds",
     "vantiq_config": "vantiq-config",
     "keycloak_init": "keycloak-init",
@@ -40,6 +43,9 @@ DEFAULT_NAMES: dict[str, str] = {
     "influxdb": "influxdb",
     "telegraf_ds": "telegraf-ds",
     "telegraf_prom": "telegraf-prom",
+    "influxdb_secret": "influxdb-auth",  # MT003/MT008: the InfluxDB login, from this Secret's keys
+    "influxdb_user_key": "influxdb-user",
+    "influxdb_password_key": "influxdb-password",
 }
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -54,6 +60,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "license_expiry_days": 30,  # VQ002
     "keycloak_pool_max": 20,  # KC004: Keycloak's connection pool maximum (WildFly default)
     "middlebox_idle_seconds": 240,  # KC004: idle timeout of the path to PostgreSQL (Azure LB: 4 min)
+    "influxdb_window_minutes": 10,  # MT003/MT008: points this recent count as current
+    "influxdb_free_warning_percent": 10,  # MT004: free space of the InfluxDB volume below this warns ...
+    "influxdb_free_critical_percent": 5,  # ... and below this is critical
 }
 
 DEFAULT_EXPECT: dict[str, Any] = {
@@ -73,7 +82,8 @@ DEFAULT_REDACTION: dict[str, str] = {
 MIN_FINGERPRINT_KEY = 16
 
 _TYPE_NAMES = {int: "a number", float: "a number", bool: "true or false", str: "a string", list: "a list"}
-TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction"}
+TOP_LEVEL = {"names", "thresholds", "expect", "namespaces", "redaction", "waivers", "lang"}
+LANGS = ("en", "ja")  # lang = "ja": the language of every human text (see vantiq_health.i18n)
 
 
 class ConfigError(Exception):
@@ -88,6 +98,8 @@ class Config:
     per_namespace: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
     redaction: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REDACTION))
+    waivers: list[Waiver] = field(default_factory=list)  # [[waivers]]: vantiq_health/waivers.py
+    lang: str | None = None  # None: --lang, else the locale decides
 
     def name(self, namespace: str | None, role: str) -> str:
         """The name of a component in a namespace, e.g. name("prod", "mongodb_service")."""
@@ -133,6 +145,12 @@ def _redaction(given: Any) -> dict[str, str]:
     return merged
 
 
+def _lang(given: Any) -> str | None:
+    if given is not None and given not in LANGS:
+        raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {given!r}")
+    return given
+
+
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
@@ -158,6 +176,8 @@ def load_config(path: Path | None) -> Config:
                 ns: _validated(f"namespaces.{ns}", names, DEFAULT_NAMES) for ns, names in per_ns.items()
             },
             path=path,
+            waivers=parse_waivers(raw.get("waivers", [])),
+            lang=_lang(raw.get("lang")),
         )
-    except ConfigError as exc:
+    except (ConfigError, WaiverError) as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -2,6 +2,8 @@
 
 A finding never holds a secret value: analysis functions only ever see
 redaction records (see `redact`), and the texts here are built from names.
+Its texts are data until shown: a `Msg` (catalog key and parameters, see `i18n`) is
+rendered in the run's language by `to_dict` and `render`; a plain `str` is shown as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from vantiq_health import render
 from vantiq_health.catalog import SEVERITIES, entry
+from vantiq_health.i18n import Text, as_text
 
 SCHEMA_VERSION = 2  # of a finding as data, in results.json and the JUnit properties
 
@@ -37,12 +40,12 @@ class ObjectRef:
 @dataclass(frozen=True)
 class Finding:
     check_id: str
-    diagnosis: str
-    evidence: tuple[str, ...] = ()
-    fix: tuple[str, ...] = ()  # shell commands with the real names filled in, each pastes as it is
+    diagnosis: Text
+    evidence: tuple[Text, ...] = ()
+    fix: tuple[Text, ...] = ()  # shell commands with the real names filled in, each pastes as it is
     severity: str = ""  # defaults to the catalog's first severity
     object: ObjectRef | None = None
-    advice: tuple[str, ...] = ()  # prose that goes with the fix (never mixed into a command)
+    advice: tuple[Text, ...] = ()  # prose that goes with the fix (never mixed into a command)
 
     def __post_init__(self) -> None:
         if not self.severity:
@@ -50,25 +53,26 @@ class Finding:
         if self.severity not in entry(self.check_id).severities:
             raise ValueError(f"{self.check_id} has no severity {self.severity!r}")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """As results.json holds it: machine fields as they are, texts rendered in `lang` (the run's)."""
         return {
             "object": self.object.to_dict() if self.object else None,
             "severity": self.severity,
-            "diagnosis": self.diagnosis,
-            "evidence": list(self.evidence),
-            "fix": list(self.fix),
-            "advice": list(self.advice),
+            "diagnosis": as_text(self.diagnosis, lang),
+            "evidence": [as_text(e, lang) for e in self.evidence],
+            "fix": [as_text(f, lang) for f in self.fix],
+            "advice": [as_text(a, lang) for a in self.advice],
         }
 
 
 def finding(
     check_id: str,
-    diagnosis: str,
-    evidence: Iterable[str] = (),
-    fix: Iterable[str] = (),
+    diagnosis: Text,
+    evidence: Iterable[Text] = (),
+    fix: Iterable[Text] = (),
     severity: str = "",
     object: ObjectRef | Mapping[str, Any] | None = None,  # the field's name in results.json
-    advice: Iterable[str] = (),
+    advice: Iterable[Text] = (),
 ) -> Finding:
     ref = ObjectRef.of(object) if isinstance(object, Mapping) else object
     return Finding(check_id, diagnosis, tuple(evidence), tuple(fix), severity, ref, tuple(advice))
@@ -81,8 +85,8 @@ class Findings:
     check_id: str
     namespace: str | None
     items: list[Finding] = field(default_factory=list)
-    facts: list[str] = field(default_factory=list)  # info shown in the report
-    unseen: list[str] = field(default_factory=list)  # what the check could not read, and how to get it
+    facts: list[Text] = field(default_factory=list)  # info shown in the report
+    unseen: list[Text] = field(default_factory=list)  # what the check could not read, and how to get it
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -109,11 +113,11 @@ class Findings:
             return None
         return min((f.severity for f in self.items), key=SEVERITIES.index)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         return {
-            "findings": [item.to_dict() for item in self.items],
-            "facts": list(self.facts),
-            "unseen": list(self.unseen),
+            "findings": [item.to_dict(lang) for item in self.items],
+            "facts": [as_text(f, lang) for f in self.facts],
+            "unseen": [as_text(u, lang) for u in self.unseen],
         }
 
     def explain(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vantiq_health.i18n import reason_of
 from vantiq_health.view.base import ClusterView, Unavailable
 
 Obj = dict[str, Any]
@@ -50,5 +51,5 @@ def gather(view: ClusterView, namespace: str | None, *kinds: str) -> Gathered:
         except Unavailable as exc:
             found.items[kind] = []
             if not _not_served(exc):
-                found.unseen[kind] = str(exc)
+                found.unseen[kind] = reason_of(exc)
     return found

@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from vantiq_health.sensitive import Sensitive
@@ -38,6 +38,10 @@ def _certificate(block: bytes) -> dict[str, Any]:
     except x509.ExtensionNotFound:
         sans = []
     cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    try:
+        ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        ca = False
     return {
         "type": "certificate",
         "subject": _name(cert.subject),
@@ -48,7 +52,14 @@ def _certificate(block: bytes) -> dict[str, Any]:
         "not_after": cert.not_valid_after_utc.isoformat(),
         "self_signed": cert.issuer == cert.subject,
         "public_key": _public_fingerprint(cert.public_key()),
+        "ca": ca,
+        "fingerprint": fingerprint(cert),
     }
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 of the certificate's DER, as `openssl x509 -fingerprint -sha256` prints it."""
+    return cert.fingerprint(hashes.SHA256()).hex(":").upper()
 
 
 def _private_key(block: bytes) -> dict[str, Any]:

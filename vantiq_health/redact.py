@@ -220,6 +220,9 @@ def sanitize_secret(secret: dict[str, Any]) -> tuple[dict[str, Any], dict[str, S
     clean = copy.deepcopy(clean)
     clean["data"] = {k: v for k, v in (secret.get("data") or {}).items() if is_record(v)}
     clean["data"].update({key: record_for(value) for key, value in values.items()})
+    for key, value in values.items():
+        if value is not None and _license_key(key):  # VQ002: the expiry date only, never the content
+            clean["data"][key]["license"] = _read_license(value)
     sanitize_metadata(clean)
     release = values.get("release")
     if release is not None and _helm_storage(clean, is_secret=True):
@@ -227,6 +230,18 @@ def sanitize_secret(secret: dict[str, Any]) -> tuple[dict[str, Any], dict[str, S
     meta = clean.setdefault("metadata", {})
     meta.setdefault("annotations", {})[REDACTED_MARK] = "true"
     return clean, {k: v for k, v in values.items() if v is not None}
+
+
+def _license_key(key: object) -> bool:
+    from vantiq_health.analysis.license import LICENSE_KEY
+
+    return bool(LICENSE_KEY.search(str(key)))
+
+
+def _read_license(value: Sensitive) -> dict[str, Any]:
+    from vantiq_health.analysis.license import read_license
+
+    return read_license(value.reveal())
 
 
 def _helm_storage(obj: dict[str, Any], *, is_secret: bool) -> bool:

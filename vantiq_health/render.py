@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from vantiq_health.catalog import entry
+from vantiq_health.i18n import catalog_text, render, source_titles, tr
 
 if TYPE_CHECKING:
     from vantiq_health.findings import Finding, Findings
 
-FIX_LABEL = "   fix:"
+FIX_LABEL = "   fix:"  # English; `tr("common.label_fix")` in the run's language
 _KINDS = {
     "pod": "pod",
     "Pod": "pod",
@@ -38,37 +39,50 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def explain(findings: Findings) -> str:
+def title(check_id: str, lang: str | None = None) -> str:
+    return catalog_text(check_id, "title", entry(check_id).title, lang)
+
+
+def explain(findings: Findings, lang: str | None = None) -> str:
     """The failure message: the id first, then each finding as an operator reads it."""
     meta = entry(findings.check_id)
-    where = f"namespace {findings.namespace}" if findings.namespace else "cluster"
-    lines = [f"[{meta.id}] {meta.title} — {plural(len(findings), 'finding')} in {where}"]
+    where = (
+        tr("common.in_namespace", lang, namespace=findings.namespace)
+        if findings.namespace
+        else tr("common.in_cluster", lang)
+    )
+    head = tr(
+        "common.explain_head", lang, id=meta.id, title=title(meta.id, lang), n=len(findings), where=where
+    )
+    lines = [head]
     for n, item in enumerate(findings, 1):
-        lines.extend(finding_lines(n, item))
+        lines.extend(finding_lines(n, item, lang))
     if findings.facts:
-        lines.append("Facts:")
-        lines.extend(f"  {fact}" for fact in findings.facts)
-    if meta.why:
-        lines.append(f"Why it matters: {meta.why}")
-    lines.append(f"Source: troubleshooting notes, 「{meta.source}」")
+        lines.append(tr("common.label_facts", lang))
+        lines.extend(f"  {render(fact, lang)}" for fact in findings.facts)
+    why = catalog_text(meta.id, "why", meta.why, lang)
+    if why:
+        lines.append(tr("common.why_it_matters", lang, why=why))
+    lines.append(tr("common.source_line", lang, sources=source_titles(meta.id, meta.source, lang)))
     return "\n".join(lines)
 
 
-def finding_lines(n: int, item: Finding) -> list[str]:
-    lines = [f"{n}. [{item.severity}] {item.diagnosis}"]
-    lines.extend(f"   evidence: {e}" for e in item.evidence)
+def finding_lines(n: int, item: Finding, lang: str | None = None) -> list[str]:
+    severity = tr(f"common.severity_{item.severity}", lang)
+    lines = [f"{n}. [{severity}] {render(item.diagnosis, lang)}"]
+    lines.extend(tr("common.label_evidence", lang, line=render(e, lang)) for e in item.evidence)
     if item.fix:
-        lines.append(FIX_LABEL)
-        lines.extend(item.fix)
-    lines.extend(f"   advice: {a}" for a in item.advice)
+        lines.append(tr("common.label_fix", lang))
+        lines.extend(render(f, lang) for f in item.fix)
+    lines.extend(tr("common.label_advice", lang, line=render(a, lang)) for a in item.advice)
     return lines
 
 
-def summary(findings: Findings) -> str:
+def summary(findings: Findings, lang: str | None = None) -> str:
     """A passing check's facts (info), with the id first."""
     meta = entry(findings.check_id)
-    lines = [f"[{meta.id}] {meta.title}"]
-    lines.extend(f"  {fact}" for fact in findings.facts)
+    lines = [f"[{meta.id}] {title(meta.id, lang)}"]
+    lines.extend(f"  {render(fact, lang)}" for fact in findings.facts)
     return "\n".join(lines)
 
 

@@ -116,15 +116,20 @@ def test_the_families_of_the_spec_run_over_both_kinds_of_namespace() -> None:
 def test_the_readme_rbac_role_grants_every_kind_the_checks_read() -> None:
     role = yaml.safe_load(_block(_section("Permissions"), "yaml"))
     granted = {
-        (group, resource)
+        (group, resource, verb)
         for rule in role["rules"]
-        if {"get", "list"} <= set(rule["verbs"])
         for group in rule["apiGroups"]
         for resource in rule["resources"]
+        for verb in rule["verbs"]
     }
     for kind in _read_kinds():
         group = KINDS[kind.split("/")[0]].group
-        assert (group, kind) in granted, f"the README's ClusterRole lacks {kind} ({group or 'core'})"
+        verb = (
+            "get" if "/" in kind else "list"
+        )  # the view lists each kind; a subresource (pods/log) is per object
+        assert (group, kind, verb) in granted, (
+            f"the README's ClusterRole lacks {verb} {kind} ({group or 'core'})"
+        )
 
 
 def test_the_readme_capture_commands_capture_every_kind_the_checks_read() -> None:

@@ -90,7 +90,7 @@ def test_healthy_spread_within_the_renew_interval_passes() -> None:
 def test_a_node_ahead_of_the_server_is_skewed() -> None:
     found, _ = _skew([lease("n1", NOW), lease("n2", NOW + timedelta(seconds=5))], NOW)
     [f] = found
-    assert "node n2: clock at least 5.0 s ahead" in f.evidence[0]
+    assert "node n2: clock at least 4.0 s ahead" in f.evidence[0]  # 5 s less the Date header's 1 s
     assert "Invalid client secret" in f.diagnosis
 
 
@@ -123,3 +123,18 @@ def test_leases_without_times_are_reported_not_judged() -> None:
     clocks, unusable = lease_clocks([lease("n1", NOW, duration="forty"), {"metadata": {"name": "x"}}])
     assert clocks == []
     assert unusable == ["n1", "x"]
+
+
+def test_the_finding_says_how_precise_it_is() -> None:
+    found, facts = _skew([lease("n1", NOW), lease("n2", NOW + timedelta(seconds=5))], NOW)
+    precision = "the API server's Date header has 1 s resolution (± 1 s)"
+    assert precision in facts[1]
+    assert "renewed every 10 s" in facts[1]
+    assert any(precision in e for e in found[0].evidence)
+    _, offline = _skew([lease("n1", NOW), lease("n2", NOW)], None)
+    assert "offline there is no server clock: nodes are compared with each other only" in offline[1]
+
+
+def test_within_the_dates_second_is_not_called_ahead() -> None:
+    """2.8 s past the Date header may be 1.8 s past the server's clock: not beyond the 2 s threshold."""
+    assert _skew([lease("n1", NOW), lease("n2", NOW + timedelta(seconds=2.8))], NOW)[0] == []

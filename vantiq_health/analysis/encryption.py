@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 from vantiq_health.analysis.k8s import Obj, name, namespace
-from vantiq_health.analysis.storage import UNKNOWN, by_name, claim_class, class_policy
+from vantiq_health.analysis.storage import by_name, claim_class, class_policy
+from vantiq_health.i18n import msg
+
+UNKNOWN = msg("ST003.unknown")
 
 # -- ST003 ----------------------------------------------------------------------
 EBS = ("ebs.csi.aws.com", "kubernetes.io/aws-ebs")
 AZURE = ("disk.csi.azure.com", "kubernetes.io/azure-disk", "file.csi.azure.com", "kubernetes.io/azure-file")
 GCE = ("pd.csi.storage.gke.io", "kubernetes.io/gce-pd")
-# provisioner -> (parameter naming a customer-managed key, text with that key, text without)
+# provisioner -> (parameter naming a customer-managed key, message with that key, message without)
 _AT_REST = {
-    **dict.fromkeys(
-        EBS, ("kmsKeyId", "encrypted (EBS, KMS key {})", "encrypted (EBS, the region's default KMS key)")
-    ),
+    **dict.fromkeys(EBS, ("kmsKeyId", "ST003.ebs_key", "ST003.ebs_default")),
     **dict.fromkeys(
         AZURE,
         (
             "diskEncryptionSetID",
-            "encrypted by the platform (customer-managed key, disk encryption set {})",
-            "encrypted by the platform (Azure managed, SSE)",
+            "ST003.azure_key",
+            "ST003.azure_default",
         ),
     ),
     **dict.fromkeys(
         GCE,
         (
             "disk-encryption-kms-key",
-            "encrypted by Google (customer-managed key {})",
-            "encrypted by Google by default",
+            "ST003.gce_key",
+            "ST003.gce_default",
         ),
     ),
 }
@@ -38,14 +39,11 @@ def class_encryption(sc: Obj) -> str:
     provisioner, params = str(sc.get("provisioner", "")), sc.get("parameters") or {}
     # The EBS CSI driver reads kmsKeyId only when encrypted is "true".
     if provisioner in EBS and str(params.get("encrypted", "")).lower() != "true":
-        return (
-            'not requested (EBS encrypted is not "true"): encrypted only if the account encrypts EBS '
-            "by default (aws ec2 get-ebs-encryption-by-default)"
-        )
+        return msg("ST003.ebs_not_requested")
     if provisioner not in _AT_REST:
         return UNKNOWN
     key, with_key, default = _AT_REST[provisioner]
-    return with_key.format(params[key]) if params.get(key) else default
+    return msg(with_key, key=params[key]) if params.get(key) else msg(default)
 
 
 def encryption_table(pvcs: list[Obj], classes: list[Obj]) -> list[str]:
@@ -53,13 +51,13 @@ def encryption_table(pvcs: list[Obj], classes: list[Obj]) -> list[str]:
     used: dict[str, list[str]] = {}
     for pvc in sorted(pvcs, key=lambda c: (namespace(c), name(c))):
         used.setdefault(claim_class(pvc, classes) or "", []).append(f"{namespace(pvc)}/{name(pvc)}")
-    rows = ["StorageClass | provisioner | reclaimPolicy | encryption at rest | claims"]
+    rows: list[str] = [msg("ST003.header")]
     by_class = by_name(classes)
     for class_name, claims in sorted(used.items()):
         sc = by_class.get(class_name)
         if sc is None:
-            label = class_name or "(none: static volumes)"
-            rows.append(f"{label} | ? | ? | {UNKNOWN} (StorageClass not found) | {', '.join(claims)}")
+            label = class_name or msg("ST003.static_volumes")
+            rows.append(msg("ST003.class_not_found", label=label, unknown=UNKNOWN, claims=", ".join(claims)))
             continue
         cells = (
             class_name,
@@ -68,30 +66,22 @@ def encryption_table(pvcs: list[Obj], classes: list[Obj]) -> list[str]:
             class_encryption(sc),
             ", ".join(claims),
         )
-        rows.append(" | ".join(str(c) for c in cells))
+        rows.append(msg("ST003.row", cells=cells))
     return rows
 
 
 def postgres_encryption(host: str | None, home: str) -> str:
     """Encryption at rest of keycloak's PostgreSQL, from its host name."""
     if not host:
-        return (
-            f"PostgreSQL (keycloak DB_ADDR): {UNKNOWN} (DB_ADDR is not a literal value of the keycloak spec)"
-        )
-    what = f"PostgreSQL {host} (keycloak DB_ADDR): "
+        return msg("ST003.pg_no_addr", unknown=UNKNOWN)
     if host.endswith(".postgres.database.azure.com"):
-        return what + "Azure Database for PostgreSQL: encrypted by the platform"
+        return msg("ST003.pg_azure", host=host)
     if host.endswith(".rds.amazonaws.com"):
-        return what + (
-            "RDS: encryption at rest depends on the instance setting, check with aws rds describe-db-instances "
-            f"--db-instance-identifier {host.split('.')[0]} --query 'DBInstances[0].StorageEncrypted'"
-        )
+        return msg("ST003.pg_rds", host=host, instance=host.split(".")[0])
     service = in_cluster_service(host, home)
     if service:
-        return (
-            what + f"in-cluster (Service {service[0]}/{service[1]}): as the StorageClass of its volume above"
-        )
-    return what + UNKNOWN
+        return msg("ST003.pg_in_cluster", host=host, service=f"{service[0]}/{service[1]}")
+    return msg("ST003.pg_unknown", host=host, unknown=UNKNOWN)
 
 
 def in_cluster_postgres(host: str | None, system_namespace: str, namespace: str) -> list[str]:

@@ -13,6 +13,7 @@ from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.apis import ApiChange, Version, classify
 from vantiq_health.findings import Finding, ObjectRef, finding
 from vantiq_health.helm import OBJECT_PREFIX, ManifestObject, ReleaseRecord, is_storage_object, latest
+from vantiq_health.i18n import msg
 
 GONE = {"uninstalled", "uninstalling"}
 STUCK = ("pending-install", "pending-upgrade", "pending-rollback", "failed")
@@ -48,12 +49,12 @@ class Releases:
         for obj, why in sorted(self.undecodable.items()):
             release = _release_of(obj)[0]
             if release in blocked:
-                outcome = f"release {release} is not judged: its newest revision cannot be read"
+                outcome = msg("HM001.not_judged_release", release=release)
             elif release in judged:
-                outcome = f"release {release} is judged on revision {judged[release]}, its newest"
+                outcome = msg("HM001.judged_on", release=release, revision=judged[release])
             else:
-                outcome = "not judged"
-            facts.append(f"Helm storage object {obj} could not be decoded ({why}): {outcome}")
+                outcome = msg("HM001.not_judged")
+            facts.append(msg("HM001.undecodable", obj=obj, why=why, outcome=outcome))
         return facts
 
     def _blocked(self) -> set[str]:
@@ -130,17 +131,21 @@ def _api_finding(
         f'UPGRADE FAILED: resource mapping not found for name: "{first.name}" namespace: "{first.namespace or ""}" '
         f'from "": no matches for kind "{first.kind}" in version "{first.api_version}"'
     )
-    release = f"Helm release {rec.namespace}/{rec.name} (revision {rec.revision}, chart {rec.chart})"
+    names = {
+        "release": f"{rec.namespace}/{rec.name}",
+        "revision": rec.revision,
+        "chart": rec.chart,
+        "n": len(objs),
+        "version": str(gone_in),
+        "failure": failure,
+    }
     if judge.target:
-        gone = f"would break on Kubernetes {gone_in}: it renders {len(objs)} object(s) that {gone_in} no longer serves"
-        diagnosis = f"{release} {gone}; the first deploy after the upgrade ends in `{failure}`"
+        diagnosis = msg("HM001.would_break", **names)
     elif severity == "critical":
-        gone = f"renders {len(objs)} object(s) whose API Kubernetes {gone_in} no longer serves"
-        diagnosis = f"{release} {gone}: the next deploy ends in `{failure}`"
+        diagnosis = msg("HM001.not_served", **names)
     else:
-        gone = f"renders {len(objs)} object(s) whose API is removed in Kubernetes {gone_in}, the next minor"
-        diagnosis = f"{release} {gone}: after that upgrade the next deploy ends in `{failure}`"
-    evidence = [_object_line(rec, obj, change) for obj, change in objs]
+        diagnosis = msg("HM001.removed_next", **names)
+    evidence: list[str] = [_object_line(rec, obj, change) for obj, change in objs]
     about = ObjectRef("HelmRelease", rec.namespace, rec.name)
     fix, advice = _api_fix(rec), _api_advice(rec, objs)
     return finding("HM001", diagnosis, evidence, fix, severity=severity, object=about, advice=advice)
@@ -149,24 +154,26 @@ def _api_finding(
 def _object_line(rec: ReleaseRecord, obj: ManifestObject, change: ApiChange | None) -> str:
     where = f" ({obj.source})" if obj.source else ""
     if change is None:
-        what = "not served by this cluster (API discovery)"
+        what = msg("HM001.not_served_here")
     else:
-        what = f"removed in {change.removed_in}, use {change.replacement}"
-    return (
-        f"release {rec.name} revision {rec.revision} chart {rec.chart}: {obj.kind} {obj.name}{where} "
-        f"apiVersion {obj.api_version}: {what}"
+        what = msg("HM001.removed_in", version=str(change.removed_in), replacement=change.replacement)
+    return msg(
+        "HM001.object_line",
+        release=rec.name,
+        revision=rec.revision,
+        chart=rec.chart,
+        object=f"{obj.kind} {obj.name}{where}",
+        api=obj.api_version,
+        what=what,
     )
 
 
 def _api_advice(rec: ReleaseRecord, objs: list[tuple[ManifestObject, ApiChange | None]]) -> list[str]:
     moves = sorted(
         {f"{o.kind} {o.api_version} -> {c.replacement}" for o, c in objs if c is not None}
-        | {f"{o.kind} {o.api_version} -> a version the cluster serves" for o, c in objs if c is None}
+        | {msg("HM001.move_served", kind=o.kind, api=o.api_version) for o, c in objs if c is None}
     )
-    return [
-        "mapkubeapis rewrites the stored release to the replacement APIs; "
-        f"then migrate the chart templates of {rec.chart} and redeploy: {'; '.join(moves)}."
-    ]
+    return [msg("HM001.advice", chart=rec.chart, moves=msg("common.joined", items=tuple(moves)))]
 
 
 def _api_fix(rec: ReleaseRecord) -> list[str]:
@@ -190,38 +197,40 @@ def stuck_releases(releases: Releases) -> list[Finding]:
 
 
 def _stuck_finding(rec: ReleaseRecord, good: ReleaseRecord | None) -> Finding:
-    release = f"Helm release {rec.namespace}/{rec.name}"
+    release = f"{rec.namespace}/{rec.name}"
     if rec.status == "failed":
-        diagnosis = f"{release} failed at revision {rec.revision}: {rec.description or 'no description'}"
-    else:
-        diagnosis = (
-            f"{release} is stuck in {rec.status} at revision {rec.revision}: unless a deploy is running right now, "
-            "the next one ends in `UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress`"
+        diagnosis = msg(
+            "HM002.failed",
+            release=release,
+            revision=rec.revision,
+            why=rec.description or msg("HM002.no_description"),
         )
-    evidence = [
-        f"revision {rec.revision}: status {rec.status}, chart {rec.chart}, last deployed {rec.last_deployed or '?'}, "
-        f"description: {rec.description or '-'}",
-        f"storage object: {rec.storage} {rec.storage_object}",
-        f"last good revision: {good.revision} ({good.status}, chart {good.chart})"
+    else:
+        diagnosis = msg("HM002.stuck", release=release, status=rec.status, revision=rec.revision)
+    evidence: list[str] = [
+        msg(
+            "HM002.revision",
+            revision=rec.revision,
+            status=rec.status,
+            chart=rec.chart,
+            deployed=rec.last_deployed or "?",
+            description=rec.description or "-",
+        ),
+        msg("HM002.storage", storage=f"{rec.storage} {rec.storage_object}"),
+        msg("HM002.last_good", revision=good.revision, status=good.status, chart=good.chart)
         if good
-        else "no revision was ever deployed",
+        else msg("HM002.never_deployed"),
     ]
     fix = [f"helm history {rec.name} -n {rec.namespace}"]
     if good:
         fix.append(f"helm rollback {rec.name} {good.revision} -n {rec.namespace}")
     else:
         fix.append(f"helm uninstall {rec.name} -n {rec.namespace}")
-    advice = (
-        []
-        if good
-        else [
-            "No revision was ever deployed, so there is nothing to roll back to: uninstall, then deploy it again."
-        ]
-    )
+    advice: list[str] = [] if good else [msg("HM002.uninstall_advice")]
     if rec.status.startswith("pending-"):
         kind = "secret" if rec.storage == "secret" else "configmap"
         fix.append(f"kubectl get {kind} {rec.storage_object} -n {rec.namespace} --show-labels")
-        advice.append(f"The last command shows the stuck revision's storage object ({rec.storage_object}).")
+        advice.append(msg("HM002.storage_advice", storage=rec.storage_object))
     return finding(
         "HM002",
         diagnosis,

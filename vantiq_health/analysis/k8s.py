@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from vantiq_health.i18n import msg
+
 Obj = dict[str, Any]
 R = TypeVar("R")
 
@@ -38,15 +40,19 @@ def ago(then: datetime, now: datetime) -> str:
     """'3h12m ago' — how operators read ages."""
     seconds = int((now - then).total_seconds())
     if seconds < 0:
-        return "in the future"
+        return msg("common.ago_future")
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d{hours}h ago"
+        return msg("common.ago_days", days=days, hours=hours)
     if hours:
-        return f"{hours}h{minutes}m ago"
-    return f"{minutes}m{secs}s ago" if minutes else f"{secs}s ago"
+        return msg("common.ago_hours", hours=hours, minutes=minutes)
+    return (
+        msg("common.ago_minutes", minutes=minutes, seconds=secs)
+        if minutes
+        else msg("common.ago_seconds", seconds=secs)
+    )
 
 
 def container_statuses(pod: Obj, *, init: bool = True) -> Iterator[tuple[Obj, bool]]:

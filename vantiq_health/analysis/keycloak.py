@@ -15,6 +15,7 @@ from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, container_statuses, name, owner
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 
 AZURE_SUFFIX = ".postgres.database.azure.com"
@@ -25,15 +26,15 @@ HTTPS_REQUIRED = "HTTPS required [invalid request]"
 LOG_SIGNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"password authentication failed for user"),
-        "PostgreSQL refuses the password Keycloak gives it",
+        msg("KC001.sign_password"),
     ),
     (
         re.compile(r"IJ031084: Unable to create connection"),
-        "Keycloak's connection pool cannot open a connection to PostgreSQL",
+        msg("KC001.sign_pool"),
     ),
     (
         re.compile(r"Connection refused|Connection to \S+ refused", re.IGNORECASE),
-        "the database host refuses Keycloak's TCP connection",
+        msg("KC001.sign_refused"),
     ),
 )
 LogReader = Callable[[Obj, str, bool], list[str]]  # (pod, container, previous) -> lines; raises Unavailable
@@ -81,12 +82,15 @@ class KeycloakDb:
 
 def _source_text(value: EnvValue) -> str:
     if value.secret:
-        mounted = f", mounted as {value.file}" if value.file else ""
-        return f"Secret {value.secret[0]}, key {value.secret[1]}{mounted}"
+        if value.file:
+            return msg(
+                "KC001.source_secret_file", secret=value.secret[0], key=value.secret[1], file=value.file
+            )
+        return msg("KC001.source_secret", secret=value.secret[0], key=value.secret[1])
     if value.source == "value":
-        return f"a literal value in the pod spec ({value.name})"
+        return msg("KC001.source_literal", name=value.name)
     if value.source == "default":
-        return f"nothing: {value.name} is unset, so the image's default applies"
+        return msg("KC001.source_default", name=value.name)
     return value.source
 
 
@@ -145,12 +149,19 @@ def _not_running(pod: Obj) -> str | None:
         waiting = (cs.get("state") or {}).get("waiting")
         if waiting and waiting.get("reason") not in (None, "PodInitializing", "ContainerCreating"):
             problems.append(
-                f"{cs.get('name')}: {waiting.get('reason')} (restarts {cs.get('restartCount', 0)})"
+                msg(
+                    "KC001.waiting",
+                    container=cs.get("name"),
+                    reason=waiting.get("reason"),
+                    n=cs.get("restartCount", 0),
+                )
             )
         elif not is_init and not cs.get("ready") and "running" not in (cs.get("state") or {}):
-            problems.append(f"{cs.get('name')}: not running")
+            problems.append(msg("KC001.not_running", container=cs.get("name")))
     if phase != "Running" or problems:
-        return f"pod {name(pod)} is {phase}" + (f": {'; '.join(problems)}" if problems else "")
+        if problems:
+            return msg("KC001.pod_problems", pod=name(pod), phase=phase, problems=tuple(problems))
+        return msg("KC001.pod_phase", pod=name(pod), phase=phase)
     return None
 
 
@@ -174,7 +185,11 @@ def keycloak_failures(
     """KC001 findings, and the logs that could not be read (an unread log is no clean log)."""
     if not pods:
         return [
-            finding("KC001", f"no keycloak pod in {namespace}", fix=[f"kubectl get sts,pods -n {namespace}"])
+            finding(
+                "KC001",
+                msg("KC001.no_pod", namespace=namespace),
+                fix=[f"kubectl get sts,pods -n {namespace}"],
+            )
         ], []
     found, unread = [], []
     for pod in pods:
@@ -194,14 +209,14 @@ def keycloak_failures(
 def _kc001_finding(
     pod: Obj, state: str | None, signs: dict[str, str], db: KeycloakDb | None, namespace: str
 ) -> Finding:
-    meanings = [meaning for _, meaning in LOG_SIGNS if meaning in signs] or ["it is not running"]
-    evidence = [state] if state else []
-    evidence += [f"log of {name(pod)}: {line}" for line in signs.values()]
+    meanings = [meaning for _, meaning in LOG_SIGNS if meaning in signs] or [msg("KC001.it_is_not_running")]
+    evidence: list[str] = [state] if state else []
+    evidence += [msg("KC001.log_of", pod=name(pod), line=line) for line in signs.values()]
     fix = [f"kubectl logs -n {namespace} {name(pod)} --previous"]
     if db is not None:
         host, port = db.host_port
-        evidence.append(f"DB_PASSWORD comes from {db.password_source()}; DB_USER {db.user.text or '?'}")
-        evidence.append(f"database {host}:{port}/{db.database.text or '?'}")
+        evidence.append(msg("KC001.password_from", source=db.password_source(), user=db.user.text or "?"))
+        evidence.append(msg("KC001.database", db=f"{host}:{port}/{db.database.text or '?'}"))
         if db.password.secret:
             secret, key = db.password.secret
             fix.append(
@@ -211,24 +226,21 @@ def _kc001_finding(
     found = owner(pod)
     if found:
         fix.append(f"kubectl rollout restart {found[0].lower()}/{found[1]} -n {namespace}   # after the fix")
-    return finding("KC001", f"Keycloak {name(pod)}: {'; '.join(meanings)}", evidence, fix)
+    return finding("KC001", msg("KC001.keycloak", pod=name(pod), meanings=tuple(meanings)), evidence, fix)
 
 
 # -- KC003 ------------------------------------------------------------------------------------------
 def azure_user_form(db: KeycloakDb, namespace: str) -> list[Finding]:
     host, _ = db.host_port
     user = db.user.text or ""
-    fix = [
-        "set keycloak.keycloak.persistence.dbHost and dbUser (user@servername) in deploy.yaml and redeploy"
-    ]
+    fix: list[str] = [msg("KC003.fix")]
     if not host.endswith(AZURE_SUFFIX):
         if "@" in user and db.addr.source == "default":
             return [
                 finding(
                     "KC003",
-                    f"DB_USER {user} has the Azure user@servername form but DB_ADDR is not set: "
-                    f"Keycloak connects to the default host {host}",
-                    [f"pod {db.pod}: DB_ADDR unset, DB_USER from {_source_text(db.user)}"],
+                    msg("KC003.no_addr", user=user, host=host),
+                    [msg("KC003.addr_unset", pod=db.pod, source=_source_text(db.user))],
                     fix,
                 )
             ]
@@ -237,15 +249,15 @@ def azure_user_form(db: KeycloakDb, namespace: str) -> list[Finding]:
     if user.rpartition("@")[2] == server and user.rpartition("@")[0]:
         return []
     why = (
-        f"DB_USER {user} has no @{server}"
+        msg("KC003.no_at", user=user, server=server)
         if "@" not in user
-        else f"DB_USER {user} names server {user.rpartition('@')[2]}, the host is {server}"
+        else msg("KC003.other_server", user=user, named=user.rpartition("@")[2], server=server)
     )
     return [
         finding(
             "KC003",
-            f"Azure Database for PostgreSQL single server needs the user as user@servername: {why}",
-            [f"pod {db.pod}: DB_ADDR {host}, DB_USER from {_source_text(db.user)}"],
+            msg("KC003.needs_form", why=why),
+            [msg("KC003.addr", pod=db.pod, host=host, source=_source_text(db.user))],
             [f"dbUser: {user.partition('@')[0] or 'keycloak'}@{server}", *fix],
         )
     ]
@@ -266,7 +278,12 @@ def _node_addresses(nodes: list[Obj]) -> list[str]:
         for addr in (node.get("status") or {}).get("addresses") or []:
             if addr.get("type") == "InternalIP":
                 out.append(
-                    f"node {name(node)} InternalIP {addr.get('address')} ({_ip_kind(addr.get('address'))})"
+                    msg(
+                        "KC006.node",
+                        node=name(node),
+                        address=addr.get("address"),
+                        kind=_ip_kind(addr.get("address")),
+                    )
                 )
     return out
 
@@ -275,9 +292,9 @@ def _ip_kind(text: str | None) -> str:
     try:
         ip = ipaddress.ip_address(text or "")
     except ValueError:
-        return "not an address"
+        return msg("KC006.not_an_address")
     shared = ipaddress.ip_network("100.64.0.0/10")
-    return "private" if ip.is_private or ip in shared else "PUBLIC"
+    return msg("KC006.private") if ip.is_private or ip in shared else msg("KC006.public")
 
 
 def https_required(
@@ -300,11 +317,13 @@ def https_required(
             found.append(
                 finding(
                     "KC006",
-                    f"{container} of {name(pod)} is refused by Keycloak with HTTPS required: Keycloak sees "
-                    "its request coming from a non-private address",
-                    [f"log of {name(pod)} [{container}]: {hits[-1]}", *_node_addresses(nodes)],
+                    msg("KC006.refused", container=container, pod=name(pod)),
                     [
-                        "rebuild the cluster with nodes and pods on private ranges (RFC 1918, 100.64.0.0/10)",
+                        msg("KC006.log_of", pod=name(pod), container=container, line=hits[-1]),
+                        *_node_addresses(nodes),
+                    ],
+                    [
+                        msg("KC006.rebuild"),
                         f"kubectl logs -n {namespace} {name(pod)} -c {container}",
                     ],
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vantiq_health.analysis.keycloak import KeycloakDb
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes import result as r
 from vantiq_health.probes.result import ProbeResult
 from vantiq_health.view.base import Unavailable
@@ -21,42 +22,31 @@ def _diagnosis(db: KeycloakDb, res: ProbeResult, ns: str) -> tuple[str, list[str
             "   # its length; compare the value with the database's password privately",
             f"kubectl rollout restart sts/keycloak -n {ns}   # after correcting the Secret: env values are read at start",
         ]
+    target = res.target
     table: dict[str, tuple[str, list[str]]] = {
         r.DNS: (
-            f"the database host {res.target.rpartition(':')[0]} does not resolve",
-            ["check DB_ADDR (keycloak.keycloak.persistence.dbHost) for a typo", "check the cluster's DNS"],
+            msg("KC002.dns", host=target.rpartition(":")[0]),
+            [msg("KC002.dns_fix_addr"), msg("KC002.dns_fix_dns")],
         ),
-        r.TIMEOUT: (
-            f"TCP connect to {res.target} times out: a firewall, NSG or the server's network rules drop the traffic",
-            ["allow the cluster's node/pod addresses in the database server's firewall or VNet rules"],
-        ),
-        r.REFUSED: (
-            f"nothing accepts connections at {res.target}",
-            ["check DB_PORT / the port in DB_ADDR and that the server is running"],
-        ),
-        r.UNREACHABLE: (f"no route to {res.target}", ["check the network path from the cluster"]),
-        r.TLS_REQUIRED: (
-            "the server requires TLS and Keycloak's JDBC_PARAMS do not ask for it",
-            ["set JDBC_PARAMS to ?sslmode=require (or ?ssl=true) in the keycloak env and restart Keycloak"],
-        ),
-        r.TLS_FAILED: (
-            f"the TLS handshake with {res.target} fails",
-            ["compare JDBC_PARAMS' sslmode with what the server offers"],
-        ),
+        r.TIMEOUT: (msg("KC002.timeout", target=target), [msg("KC002.timeout_fix")]),
+        r.REFUSED: (msg("KC002.refused", target=target), [msg("KC002.refused_fix")]),
+        r.UNREACHABLE: (msg("KC002.unreachable", target=target), [msg("KC002.unreachable_fix")]),
+        r.TLS_REQUIRED: (msg("KC002.tls_required"), [msg("KC002.tls_required_fix")]),
+        r.TLS_FAILED: (msg("KC002.tls_failed", target=target), [msg("KC002.tls_failed_fix")]),
         r.AUTH_FAILED: (
-            f"PostgreSQL refuses the password for user {user}; DB_PASSWORD comes from {db.password_source()}",
-            [*secret_fix, "Azure single server: the user must be user@servername (KC003)"],
+            msg("KC002.auth_failed", user=user, source=db.password_source()),
+            [*secret_fix, msg("KC002.auth_failed_fix")],
         ),
         r.NO_DATABASE: (
-            f"database {database} does not exist on {res.target}",
+            msg("KC002.no_database", database=database, target=target),
             [f"CREATE DATABASE {database} OWNER {user};   -- or correct DB_DATABASE"],
         ),
         r.NOT_AUTHORIZED: (
-            f"user {user} may not use database {database} on {res.target}",
+            msg("KC002.not_authorized", user=user, database=database, target=target),
             [f"GRANT CONNECT ON DATABASE {database} TO {user};   -- or the server's pg_hba/firewall rules"],
         ),
     }
-    return table.get(res.error_class, (f"the probe failed at {res.failed_at}", []))
+    return table.get(res.error_class, (msg("KC002.failed_at", step=res.failed_at), []))
 
 
 def login_findings(db: KeycloakDb, res: ProbeResult, ns: str) -> list[Finding]:
@@ -66,27 +56,42 @@ def login_findings(db: KeycloakDb, res: ProbeResult, ns: str) -> list[Finding]:
     diagnosis, fix = _diagnosis(db, res, ns)
     evidence = [
         res.describe(),
-        f"server said: {res.error}",
-        f"settings of {db.pod}: DB_ADDR from {db.addr.source}, DB_USER {db.user.shown}, "
-        f"DB_DATABASE {db.database.shown}, DB_PASSWORD from {db.password_source()}, "
-        f"sslmode {db.sslmode or 'driver default'}",
+        msg("KC002.server_said", error=res.error),
+        msg(
+            "KC002.settings",
+            pod=db.pod,
+            addr=db.addr.source,
+            user=db.user.shown,
+            database=db.database.shown,
+            password=db.password_source(),
+            sslmode=db.sslmode or msg("KC002.driver_default"),
+        ),
     ]
-    return [finding("KC002", f"Keycloak cannot log in to PostgreSQL: {diagnosis}", evidence, fix)]
+    return [finding("KC002", msg("KC002.cannot_log_in", diagnosis=diagnosis), evidence, fix)]
 
 
 def login_facts(db: KeycloakDb, res: ProbeResult) -> list[str]:
     if not res.ok:
         return []
     return [
-        f"logged in as {db.user.shown} to {res.target}/{db.database.shown} from {res.vantage}: "
-        f"{' → '.join(res.reached)} in {res.latency_ms:.0f} ms (PostgreSQL {res.data.get('server_version', '?')})"
+        msg(
+            "KC002.logged_in",
+            user=db.user.shown,
+            target=f"{res.target}/{db.database.shown}",
+            vantage=res.vantage,
+            steps=" → ".join(res.reached),
+            ms=f"{res.latency_ms:.0f}",
+            version=res.data.get("server_version", "?"),
+        )
     ]
 
 
 def require_login(res: ProbeResult) -> None:
     """KC004 reads the server through the KC002 login: without it there is nothing to judge."""
     if not res.ok:
-        raise Unavailable(f"no session on {res.target}: {res.error_class} ({res.error}) — see KC002")
+        raise Unavailable(
+            msg("KC004.no_session", target=res.target, error_class=res.error_class, error=res.error)
+        )
 
 
 def pool_findings(res: ProbeResult, pool_max: int, middlebox_idle: int) -> tuple[list[Finding], list[str]]:
@@ -100,9 +105,8 @@ def pool_findings(res: ProbeResult, pool_max: int, middlebox_idle: int) -> tuple
     found = [
         finding(
             "KC004",
-            f"{c['total']} connections of the keycloak user from {client}: more than the pool's maximum "
-            f"({pool_max}); connections leak or several pools share the address",
-            [f"pg_stat_activity: {client} {c['total']} connections, {c['idle']} idle"],
+            msg("KC004.too_many", total=c["total"], client=client, pool_max=pool_max),
+            [msg("KC004.activity", client=client, total=c["total"], idle=c["idle"])],
             [
                 "SELECT client_addr, state, count(*) FROM pg_stat_activity WHERE usename='keycloak' GROUP BY 1, 2;"
             ],
@@ -117,10 +121,12 @@ def pool_findings(res: ProbeResult, pool_max: int, middlebox_idle: int) -> tuple
         found.append(
             finding(
                 "KC004",
-                f"{idle} idle connection(s) send their first keepalive after {first_probe} s, a middlebox "
-                f"dropping idle flows after {middlebox_idle} s cuts them first",
+                msg("KC004.keepalive_late", idle=idle, first=first_probe, middlebox=middlebox_idle),
                 [
-                    f"server: {', '.join(f'{k}={v}' for k, v in res.data.get('keepalives', {}).items())} (0 = OS default)"
+                    msg(
+                        "KC004.server_keepalives",
+                        values=", ".join(f"{k}={v}" for k, v in res.data.get("keepalives", {}).items()),
+                    )
                 ],
                 [
                     f"ALTER SYSTEM SET tcp_keepalives_idle = {max(30, middlebox_idle // 2)}; SELECT pg_reload_conf();"
@@ -128,8 +134,9 @@ def pool_findings(res: ProbeResult, pool_max: int, middlebox_idle: int) -> tuple
                 ],
             )
         )
-    facts = [
-        f"{client}: {c['total']} connection(s), {c['idle']} idle" for client, c in sorted(per_client.items())
+    facts: list[str] = [
+        msg("KC004.client", client=client, total=c["total"], idle=c["idle"])
+        for client, c in sorted(per_client.items())
     ]
-    facts.append("keepalives (effective): " + ", ".join(f"{k}={v}" for k, v in keep.items()))
+    facts.append(msg("KC004.effective", values=", ".join(f"{k}={v}" for k, v in keep.items())))
     return found, facts

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from vantiq_health.analysis.k8s import Obj
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes.credentials import EnvValue
 from vantiq_health.probes.result import ProbeResult
 
@@ -22,17 +23,17 @@ def ingress_domains(ingresses: list[Obj]) -> list[str]:
 
 def _fix(realm: str, domains: list[str]) -> list[str]:
     url = f"https://{domains[0]}/auth/" if domains else "https://<domain>/auth/"
-    return [f"Keycloak admin console → realm {realm} → Realm Settings → General → Frontend URL = {url}"]
+    return [msg("KC005.fix", realm=realm, url=url)]
 
 
 def _judge(realm: str, url: str | None, domains: list[str]) -> str | None:
     if not url:
-        return f"realm {realm} has no Frontend URL: the Vantiq IDE login loops with an error"
+        return msg("KC005.no_url", realm=realm)
     parts = urlsplit(url)
     if domains and parts.hostname not in domains:
-        return f"realm {realm}'s Frontend URL {url} does not name the Ingress domain ({', '.join(domains)})"
+        return msg("KC005.other_domain", realm=realm, url=url, domains=", ".join(domains))
     if parts.scheme != "https" or parts.path.rstrip("/") != "/auth":
-        return f"realm {realm}'s Frontend URL {url} is not of the form https://<domain>/auth/"
+        return msg("KC005.bad_form", realm=realm, url=url)
     return None
 
 
@@ -41,30 +42,32 @@ def frontend_url_findings(
 ) -> tuple[list[Finding], list[str]]:
     if not result.ok:
         source = (
-            f"Secret {admin_password.secret[0]}, key {admin_password.secret[1]}"
+            msg("KC005.secret_key", secret=admin_password.secret[0], key=admin_password.secret[1])
             if admin_password.secret
             else admin_password.source
         )
-        what = (
-            "Keycloak refuses the admin login"
-            if result.error_class == "auth-failed"
-            else "the admin API fails"
-        )
+        what = msg("KC005.admin_refused") if result.error_class == "auth-failed" else msg("KC005.admin_fails")
         return [
             finding(
                 "KC005",
-                f"{what} ({result.error_class}); {admin_password.name} comes from {source}",
-                [result.describe(), f"server said: {result.error}"],
+                msg(
+                    "KC005.admin",
+                    what=what,
+                    error_class=result.error_class,
+                    name=admin_password.name,
+                    source=source,
+                ),
+                [result.describe(), msg("KC005.server_said", error=result.error)],
             )
         ], []
     realms = result.data.get("realms", {})
     if not realms:
-        return [finding("KC005", "Keycloak has no realm besides master: the Vantiq realm is missing")], []
+        return [finding("KC005", msg("KC005.no_realm"))], []
     found, facts = [], []
     for realm, doc in sorted(realms.items()):
         problem = doc.get("error") or _judge(realm, doc.get("frontendUrl"), domains)
         if problem:
             found.append(finding("KC005", problem, [result.describe()], _fix(realm, domains)))
         else:
-            facts.append(f"realm {realm}: Frontend URL {doc.get('frontendUrl')}")
+            facts.append(msg("KC005.fact", realm=realm, url=doc.get("frontendUrl")))
     return found, facts

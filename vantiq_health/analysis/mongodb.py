@@ -17,6 +17,7 @@ from croniter import croniter
 
 from vantiq_health.analysis.k8s import Obj, ago, name, parse_time
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes.credentials import EnvValue
 from vantiq_health.probes.result import ProbeResult
 from vantiq_health.view.base import Unavailable
@@ -102,12 +103,11 @@ def backup_findings(
             return [
                 finding(
                     "MG003",
-                    f"backup credentials (Secret {secret_name}) exist but there is no mongobackup CronJob: "
-                    "no backup runs",
-                    fix=["set vantiq.mongodb.backup.enabled: true (provider, schedule, bucket) and redeploy"],
+                    msg("MG003.no_cronjob", secret=secret_name),
+                    fix=[msg("MG003.enable_fix")],
                 )
             ], []
-        return [], ["backup not enabled: no mongobackup CronJob and no backup credentials Secret"]
+        return [], [msg("MG003.not_enabled")]
     found, notes = _schedule_findings(cj, facts.jobs, now, namespace), _history_facts(cj)
     if facts.provider == "azure" and (facts.exports is not None or not facts.secret_present):
         found += _azure_findings(facts.exports, secret_name, namespace)
@@ -117,10 +117,7 @@ def backup_findings(
 def _history_facts(cj: Obj) -> list[str]:
     spec = cj.get("spec") or {}
     keep = spec.get("successfulJobsHistoryLimit", 3)
-    return [
-        f"CronJob {name(cj)}: schedule {spec.get('schedule')!r}, successfulJobsHistoryLimit {keep} "
-        f"(keeps {keep} finished backup Job(s); older ones are deleted)"
-    ]
+    return [msg("MG003.history", cronjob=name(cj), schedule=repr(spec.get("schedule")), keep=keep)]
 
 
 def _last_success(cj: Obj, jobs: list[Obj]) -> datetime | None:
@@ -139,7 +136,7 @@ def _schedule_findings(cj: Obj, jobs: list[Obj] | None, now: datetime, ns: str) 
         found.append(
             finding(
                 "MG003",
-                f"CronJob {cj_name} is suspended: no backup runs",
+                msg("MG003.suspended", cronjob=cj_name),
                 fix=[f'kubectl patch cronjob {cj_name} -n {ns} -p \'{{"spec":{{"suspend":false}}}}\''],
             )
         )
@@ -151,7 +148,7 @@ def _schedule_findings(cj: Obj, jobs: list[Obj] | None, now: datetime, ns: str) 
         found.append(
             finding(
                 "MG003",
-                f"backup Job(s) failed since the last success: {', '.join(name(j) for j in failed)}",
+                msg("MG003.failed_jobs", jobs=", ".join(name(j) for j in failed)),
                 [_failure_text(j) for j in failed],
                 [f"kubectl logs -n {ns} job/{name(failed[-1])}"],
             )
@@ -168,14 +165,14 @@ def _cadence_findings(
     created = parse_time((cj.get("metadata") or {}).get("creationTimestamp"))
     look = [f"kubectl get jobs -n {ns}", f"kubectl describe cronjob {cj_name} -n {ns}"]
     if period is None:
-        return [finding("MG003", f"CronJob {cj_name} has a schedule cron cannot read: {schedule!r}")]
+        return [finding("MG003", msg("MG003.bad_schedule", cronjob=cj_name, schedule=repr(schedule)))]
     if last is None and not (created and now - created < period * SLACK):
-        jobs = ", ".join(name(j) for j in mine) or "none"
+        jobs = ", ".join(name(j) for j in mine) or msg("MG003.none")
         return [
             finding(
                 "MG003",
-                f"CronJob {cj_name} has no successful backup on record",
-                [f"schedule {schedule!r}; Jobs: {jobs}"],
+                msg("MG003.no_success", cronjob=cj_name),
+                [msg("MG003.schedule_jobs", schedule=repr(schedule), jobs=jobs)],
                 look,
             )
         ]
@@ -184,9 +181,14 @@ def _cadence_findings(
         return [
             finding(
                 "MG003",
-                f"the last successful backup of {cj_name} is {ago(last, now)}, more than its schedule "
-                f"{schedule!r} allows ({hours:.1f} h)",
-                [f"last success {last.isoformat()}"],
+                msg(
+                    "MG003.too_old",
+                    cronjob=cj_name,
+                    ago=ago(last, now),
+                    schedule=repr(schedule),
+                    hours=f"{hours:.1f}",
+                ),
+                [msg("MG003.last_success", at=last.isoformat())],
                 look,
             )
         ]
@@ -197,7 +199,7 @@ def _failure_text(job: Obj) -> str:
     for c in (job.get("status") or {}).get("conditions") or []:
         if c.get("type") == "Failed":
             return f"Job {name(job)}: {c.get('reason', '')} {c.get('message', '')}".strip()
-    return f"Job {name(job)} failed"
+    return msg("MG003.job_failed", job=name(job))
 
 
 def _azure_findings(exports: dict[str, bool] | None, secret_name: str, ns: str) -> list[Finding]:
@@ -205,7 +207,7 @@ def _azure_findings(exports: dict[str, bool] | None, secret_name: str, ns: str) 
         return [
             finding(
                 "MG003",
-                f"provider azure: there is no Secret {secret_name} with the storage credentials",
+                msg("MG003.azure_no_secret", secret=secret_name),
                 fix=[f"kubectl describe secret {secret_name} -n {ns}"],
             )
         ]
@@ -213,18 +215,18 @@ def _azure_findings(exports: dict[str, bool] | None, secret_name: str, ns: str) 
     empty = [v for v in AZURE_EXPORTS if exports.get(v) is False]
     if not missing and not empty:
         return []
-    what = [f"{v} not exported" for v in missing] + [f"{v} exported empty" for v in empty]
+    what = [msg("MG003.not_exported", name=v) for v in missing] + [
+        msg("MG003.exported_empty", name=v) for v in empty
+    ]
     return [
         finding(
             "MG003",
             # "NAME: value" would read as a credential to the scrubber: the names go in parentheses
-            f"provider azure: the credentials file of Secret {secret_name} must export "
-            f"{' and '.join(AZURE_EXPORTS)} ({', '.join(what)})",
-            [f"exported: {', '.join(sorted(exports)) or 'nothing'} (values not shown)"],
-            advice=[
-                "Put `export AZURE_STORAGE_ACCOUNT=<account>` and `export AZURE_STORAGE_KEY=<key>` in "
-                "deploy/sensitive/azure_storage_credentials.txt, then run generateSecrets and redeploy."
-            ],
+            msg(
+                "MG003.azure_exports", secret=secret_name, names=" and ".join(AZURE_EXPORTS), what=tuple(what)
+            ),
+            [msg("MG003.exported", names=", ".join(sorted(exports)) or msg("MG003.nothing"))],
+            advice=[msg("MG003.azure_advice")],
         )
     ]
 
@@ -238,8 +240,8 @@ def restore_findings(
     found = [
         finding(
             "MG004",
-            f"no CronJob {cj}: the documented restore (kubectl create job {cj} --from=cronjob/{cj}) is impossible",
-            fix=["enable the restore CronJobs in deploy.yaml (vantiq.mongodb.backup) and redeploy"],
+            msg("MG004.no_cronjob", cronjob=cj),
+            fix=[msg("MG004.enable_fix")],
         )
         for cj in wanted
         if cj not in have
@@ -248,7 +250,7 @@ def restore_findings(
     steps = [f"kubectl scale sts -n {ns} {vantiq} --replicas=0"]
     steps += [f"kubectl create job {cj} --from=cronjob/{cj} -n {ns}" for cj in wanted if cj in have]
     steps.append(f"kubectl scale sts -n {ns} {vantiq} --replicas={replicas}")
-    return found, ["restore path: " + " ; ".join(steps)]
+    return found, [msg("MG004.restore_path", steps=" ; ".join(steps))]
 
 
 # -- MG001/MG002 (live) -----------------------------------------------------------------------------
@@ -259,27 +261,35 @@ def _member_line(m: dict[str, Any]) -> str:
 def quorum_findings(result: ProbeResult) -> tuple[list[Finding], list[str]]:
     """MG001: a majority of members healthy and exactly one PRIMARY, as the member reached sees it."""
     if not result.ok:
-        raise Unavailable(f"no session on {result.target}: {result.error_class} ({result.error}) — see MG002")
+        raise Unavailable(
+            msg("MG001.no_session", target=result.target, error_class=result.error_class, error=result.error)
+        )
     if "members" not in result.data:
         code, error = result.data.get("status_code"), result.data.get("status_error", "")
         if code == 13:
-            raise Unavailable(
-                f"replSetGetStatus not authorized for this user (needs clusterMonitor): {error}"
-            )
-        return [finding("MG001", f"replSetGetStatus fails on {result.target}: {error}")], []
+            raise Unavailable(msg("MG001.not_authorized", error=error))
+        return [finding("MG001", msg("MG001.fails", target=result.target, error=error))], []
     members = result.data["members"]
     lines = [_member_line(m) for m in members]
     healthy = [m for m in members if m.get("health") == 1 and m.get("stateStr") in ("PRIMARY", "SECONDARY")]
     primaries = [m for m in members if m.get("stateStr") == "PRIMARY"]
-    facts = [f"replica set {result.data.get('set')} seen from {result.target} ({result.vantage}):", *lines]
+    facts = [
+        msg("MG001.seen_from", set=result.data.get("set"), target=result.target, vantage=result.vantage),
+        *lines,
+    ]
     if len(healthy) > len(members) // 2 and len(primaries) == 1:
         return [], facts
-    why = "no PRIMARY" if not primaries else f"{len(primaries)} PRIMARY members"
+    why = msg("MG001.no_primary") if not primaries else msg("MG001.primaries", n=len(primaries))
     return [
         finding(
             "MG001",
-            f"replica set {result.data.get('set')} has no quorum: {len(healthy)} of {len(members)} members "
-            f"healthy, {why} — writes time out and Vantiq becomes NotReady (503)",
+            msg(
+                "MG001.no_quorum",
+                set=result.data.get("set"),
+                healthy=len(healthy),
+                members=len(members),
+                why=why,
+            ),
             lines,
             [
                 "kubectl get pods -l app=mongodb -o wide   # bring the failed members back",
@@ -293,7 +303,11 @@ def login_findings(result: ProbeResult, user: EnvValue, password: EnvValue, ns: 
     """MG002: the MongoDB credentials Vantiq is given log in (`ping`)."""
     if result.ok:
         return []
-    source = f"Secret {password.secret[0]}, key {password.secret[1]}" if password.secret else password.source
+    source = (
+        msg("MG002.secret_key", secret=password.secret[0], key=password.secret[1])
+        if password.secret
+        else password.source
+    )
     fix = []
     if password.secret:
         fix.append(
@@ -302,14 +316,14 @@ def login_findings(result: ProbeResult, user: EnvValue, password: EnvValue, ns: 
         )
     fix.append(f"kubectl rollout restart sts/vantiq -n {ns}   # after correcting the Secret")
     what = {
-        "auth-failed": f"MongoDB refuses the login of user {user.shown}",
-        "not-authorized": f"user {user.shown} logs in but may not run ping",
-    }.get(result.error_class, f"the MongoDB login fails at {result.failed_at}: {result.error_class}")
+        "auth-failed": msg("MG002.auth_failed", user=user.shown),
+        "not-authorized": msg("MG002.not_authorized", user=user.shown),
+    }.get(result.error_class, msg("MG002.fails_at", step=result.failed_at, error_class=result.error_class))
     return [
         finding(
             "MG002",
-            f"{what}; {password.name} comes from {source}",
-            [result.describe(), f"server said: {result.error}"],
+            msg("MG002.login", what=what, name=password.name, source=source),
+            [result.describe(), msg("MG002.server_said", error=result.error)],
             fix,
         )
     ]

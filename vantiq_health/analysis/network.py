@@ -18,6 +18,7 @@ PRIVATE_NETWORKS = tuple(
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
 LEASE_NAMESPACE = "kube-node-lease"
+DATE_RESOLUTION = 1.0  # seconds: HTTP Date has whole seconds, the server's clock may be up to 1 s past it
 
 
 def is_private(address: str) -> bool | None:
@@ -110,7 +111,8 @@ def clock_skew(
     server's clock (HTTP Date) can only be a clock ahead. Earlier than it is ambiguous — a clock
     behind, or a kubelet that stopped renewing — so a node is called behind only against the
     other nodes (the median renewal), never because every lease is equally old. Offline there is
-    no server clock: both directions are held against the median. Precision: the renew interval.
+    no server clock: both directions are held against the median. Precision: the renew interval,
+    and live the Date header's 1 s (an offset ahead is counted 1 s short, so it is at least that).
     """
     clocks = [c for c in clocks if not node_names or c.node in node_names]
     if not clocks:
@@ -123,8 +125,8 @@ def clock_skew(
     )
     ahead_of = reference or median
     facts = [
-        f"ahead: against {against}; behind: against the median of all nodes' renewals; "
-        "precision: ± the renew interval"
+        f"ahead: against {against}; behind: against the median of all nodes' renewals",
+        _precision(clocks, reference),
     ]
     skewed = []
     for c in sorted(clocks, key=lambda c: c.node):
@@ -134,9 +136,10 @@ def clock_skew(
             f"node {c.node}: lease renewed {ahead:+.1f} s from {'the server' if reference else 'the median'} "
             f"(interval {c.interval:g} s)"
         )
-        if ahead > threshold:
+        certain = ahead - (DATE_RESOLUTION if reference else 0.0)  # the Date header truncates to the second
+        if certain > threshold:
             skewed.append(
-                f"node {c.node}: clock at least {ahead:.1f} s ahead (renewTime {c.renewed.isoformat()})"
+                f"node {c.node}: clock at least {certain:.1f} s ahead (renewTime {c.renewed.isoformat()})"
             )
         elif behind > threshold:
             skewed.append(
@@ -151,13 +154,25 @@ def clock_skew(
             "NET004",
             f"{len(skewed)} node clock(s) disagree by more than {threshold:g} s beyond the lease renew interval: "
             "tokens between Vantiq and Keycloak are then rejected (`Invalid client secret`, `Code not valid`)",
-            [*skewed, f"reference: {against}, {reference.isoformat()}"],
+            [*skewed, f"reference: {against}, {reference.isoformat()}", facts[1]],
             [
                 "kubectl get leases -n kube-node-lease -o custom-columns=NODE:.spec.holderIdentity,RENEWED:.spec.renewTime",
                 "kubectl get nodes -o wide",
             ],
         )
     ], facts
+
+
+def _precision(clocks: list[LeaseClock], server_time: datetime | None) -> str:
+    """How far the estimate can be trusted: the lease's renew interval, and the Date header's whole seconds."""
+    interval = max(c.interval for c in clocks)
+    lag = f"a lease is renewed every {interval:g} s, so its renewTime trails its node's clock by 0 to {interval:g} s"
+    if server_time is not None:
+        return (
+            f"precision: {lag}; the API server's Date header has 1 s resolution (± 1 s); "
+            f"so an offset is certain only beyond {interval:g} s + 1 s (a clock ahead is certain at once)"
+        )
+    return f"precision: {lag}; offline there is no server clock: nodes are compared with each other only"
 
 
 def _median_time(times: list[datetime]) -> datetime:

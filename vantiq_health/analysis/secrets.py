@@ -18,6 +18,7 @@ from vantiq_health.analysis.k8s import (
     restart_command,
 )
 from vantiq_health.findings import Finding, ObjectRef, finding
+from vantiq_health.i18n import msg
 from vantiq_health.redact import CREDENTIAL_KEY, DEFECTS, fingerprint_of
 
 SKIP_TYPES = {
@@ -166,11 +167,12 @@ def missing_references(
     for (kind, obj_name, key), wheres in sorted(
         missing.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
     ):
-        what = f"{kind} {namespace}/{obj_name}" + (f" has no key {key!r}" if key else " does not exist")
+        named = f"{kind} {namespace}/{obj_name}"
+        what = msg("SEC001.no_key", ref=named, key=repr(key)) if key else msg("SEC001.missing", ref=named)
         keys_now = existing[kind].get(obj_name)
-        evidence = [f"referenced by {w}" for w in sorted(set(wheres))]
+        evidence: list[str] = [msg("SEC001.referenced_by", where=w) for w in sorted(set(wheres))]
         if keys_now is not None:
-            evidence.append(f"keys it has: {', '.join(sorted(keys_now)) or 'none'}")
+            evidence.append(msg("SEC001.keys_it_has", keys=", ".join(sorted(keys_now)) or msg("SEC001.none")))
         fix, advice = _missing_fix(kind, obj_name, key, namespace)
         about = ObjectRef(kind, namespace, obj_name)
         found.append(finding("SEC001", what, evidence, fix, object=about, advice=advice))
@@ -182,16 +184,9 @@ def _missing_fix(kind: str, obj_name: str, key: str | None, namespace: str) -> t
     if kind == "Secret":
         if key:
             look = f"kubectl get secret {obj_name} -n {namespace} -o jsonpath='{{.data}}' | jq 'keys'"
-            return [look], [
-                f"Regenerate the installation's secrets (generateSecrets) with the key {key} set, then deploy them."
-            ]
-        return [f"kubectl get secrets -n {namespace}"], [
-            f"If Secret {obj_name} exists under another name, fix the reference; else regenerate the "
-            "installation's secrets (generateSecrets) and deploy them."
-        ]
-    return [f"kubectl get configmaps -n {namespace}"], [
-        f"Redeploy the component that owns ConfigMap {obj_name}."
-    ]
+            return [look], [msg("SEC001.regenerate_key", key=key)]
+        return [f"kubectl get secrets -n {namespace}"], [msg("SEC001.regenerate", name=obj_name)]
+    return [f"kubectl get configmaps -n {namespace}"], [msg("SEC001.redeploy_configmap", name=obj_name)]
 
 
 # -- SEC002 -------------------------------------------------------------------
@@ -238,6 +233,12 @@ def _judged_defects(key: str, record: Any, *, consumed: bool) -> list[str]:
     return defects
 
 
+def _defect(defect: str) -> str:
+    """A defect in the run's language (its English text is the redaction module's)."""
+    key = "SEC002.defect_" + defect.replace("-", "_")
+    return msg(key) if defect in DEFECTS else defect
+
+
 def _defect_finding(
     secret: Obj,
     key: str,
@@ -247,12 +248,17 @@ def _defect_finding(
     namespace: str,
 ) -> Finding:
     secret_name = name(secret)
-    said = "; ".join(DEFECTS.get(d, d) for d in defects)
+    said = msg("common.joined", items=tuple(_defect(d) for d in defects))
     # the fingerprint is keyed (HMAC): equal values look equal, a guessed password cannot be confirmed
-    evidence = [
-        f"value: {record.get('length', 0)} bytes, fingerprint {fingerprint_of(record) or '-'}, {said}"
+    evidence: list[str] = [
+        msg(
+            "SEC002.value",
+            length=record.get("length", 0),
+            fingerprint=fingerprint_of(record) or "-",
+            said=said,
+        )
     ]
-    evidence.extend(f"used by {w}" for w in sorted({where for where, _ in uses}))
+    evidence.extend(msg("SEC002.used_by", where=w) for w in sorted({where for where, _ in uses}))
     jsonpath = key.replace(".", "\\.")
     fix = [
         f"kubectl get secret {secret_name} -n {namespace} -o jsonpath='{{.data.{jsonpath}}}' | base64 -d | od -c | tail -n 3",
@@ -260,14 +266,10 @@ def _defect_finding(
         f"'{{\"data\":{{\"{key}\":\"'\"$(printf '%s' 'NEW-VALUE' | base64 | tr -d '\\n')\"'\"}}}}'",
     ]
     fix.extend(sorted({restart for _, restart in uses if restart}))
-    advice = [
-        "The first command shows the stray bytes. Correct the value at its source (deploy.yaml / secrets.yaml; "
-        "`printf '%s' VALUE | base64`, not echo) and regenerate the Secret, or patch it in place with the second "
-        "(NEW-VALUE is yours to fill in); then restart what reads it (SEC003)."
-    ]
+    advice: list[str] = [msg("SEC002.advice")]
     if any(not restart for _, restart in uses):
-        advice.append("CronJobs that read it take the new value at their next run.")
-    diagnosis = f"Secret {namespace}/{secret_name} key {key!r} {said}"
+        advice.append(msg("SEC002.cronjob_advice"))
+    diagnosis = msg("SEC002.defect", secret=f"{namespace}/{secret_name}", key=repr(key), said=said)
     return finding("SEC002", diagnosis, evidence, fix, object=ObjectRef.of(secret, "Secret"), advice=advice)
 
 
@@ -294,17 +296,23 @@ def stale_values(
             for cname in [ref.container] if ref.container else _mounting(source.spec, ref):
                 start = started.get(cname)
                 if at_start and changed and start and changed > start:
-                    stale[(ref.kind, ref.name)].append(f"container {cname} started {start.isoformat()}")
+                    stale[(ref.kind, ref.name)].append(
+                        msg("SEC003.container_started", container=cname, at=start.isoformat())
+                    )
         for (kind, obj_name), lines in sorted(stale.items()):
             change = written[(kind, obj_name)]
             assert change is not None
             found.append(
                 finding(
                     "SEC003",
-                    f"{source.label} runs with old values of {kind} {namespace}/{obj_name}, "
-                    f"changed {change.isoformat()} after its containers started",
+                    msg(
+                        "SEC003.stale",
+                        source=source.label,
+                        ref=f"{kind} {namespace}/{obj_name}",
+                        changed=change.isoformat(),
+                    ),
                     [
-                        f"{kind} last written {change.isoformat()} (metadata.managedFields)",
+                        msg("SEC003.last_written", kind=kind, at=change.isoformat()),
                         *sorted(set(lines)),
                     ],
                     [restart_command(source.pod)],

@@ -15,6 +15,7 @@ from vantiq_health.analysis.volumes import phase as _phase
 from vantiq_health.analysis.volumes import policy as _policy
 from vantiq_health.analysis.volumes import size as _size
 from vantiq_health.findings import Finding, ObjectRef, finding
+from vantiq_health.i18n import msg
 
 ZONE_KEYS = (
     "topology.kubernetes.io/zone",
@@ -25,7 +26,7 @@ DEFAULT_CLASS_KEYS = (
     "storageclass.kubernetes.io/is-default-class",
     "storageclass.beta.kubernetes.io/is-default-class",
 )
-UNKNOWN = "unknown"
+UNKNOWN = msg("ST001.unknown")
 
 
 def pv_zone(pv: Obj) -> str | None:
@@ -178,18 +179,16 @@ def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) ->
     ns, claim = _claim_ref(pv)
     current = _claim_volume(ns, claim, ctx.pvcs, ctx.pvs)
     old_zone, user = pv_zone(pv), claim_user(claim, ctx.workloads, ctx.pods)
-    diagnosis = (
-        f"PersistentVolume {name(pv)} ({_size(pv)}) is Released: it holds the old data of claim {ns}/{claim}"
-    )
+    diagnosis = msg("ST001.released", pv=name(pv), size=_size(pv), claim=f"{ns}/{claim}")
     if current is None:
-        diagnosis += ", which no longer exists"
+        diagnosis = msg("ST001.claim_gone", head=diagnosis)
     else:
-        diagnosis += f", now bound to {name(current)}"
+        diagnosis = msg("ST001.now_bound", head=diagnosis, current=name(current))
         if old_zone and pv_zone(current) and old_zone != pv_zone(current):
-            diagnosis += f"; the two are in different zones (old {old_zone}, current {pv_zone(current)})"
-    evidence = [
-        _volume_line("old volume", pv),
-        *([_volume_line("current volume", current)] if current else []),
+            diagnosis = msg("ST001.zones_differ", head=diagnosis, old=old_zone, now=pv_zone(current))
+    evidence: list[str] = [
+        _volume_line(msg("ST001.old_volume"), pv),
+        *([_volume_line(msg("ST001.current_volume"), current)] if current else []),
     ]
     evidence.append(_user_line(ns, claim, user))
     partner = partners.get(user.name) if user else None
@@ -197,9 +196,12 @@ def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) ->
         evidence.append(_partner_caveat(ctx, user.name, partner, old_zone))
         zones = ctx.zones_of(partner)
         if old_zone and zones and old_zone not in zones:
-            diagnosis += (
-                f"; it cannot be rebound for {user.name}, which shares a node with {partner} "
-                f"(volume in zone {', '.join(zones)})"
+            diagnosis = msg(
+                "ST001.cannot_rebind",
+                head=diagnosis,
+                workload=user.name,
+                partner=partner,
+                zones=", ".join(zones),
             )
             fix, advice = clash_steps(pv, user.name, partner, old_zone, zones)
             return finding("ST001", diagnosis, evidence, fix, advice=advice, object=about)
@@ -210,37 +212,42 @@ def _released_finding(ctx: StorageContext, pv: Obj, partners: dict[str, str]) ->
 def _volume_line(label: str, pv: Obj) -> str:
     since = (pv.get("status") or {}).get("lastPhaseTransitionTime")
     modes = ",".join(spec_of(pv).get("accessModes") or [])
-    return (
-        f"{label} {name(pv)}: {_phase(pv) or '?'}{f' since {since}' if since else ''}, "
-        f"zone {pv_zone(pv) or UNKNOWN}, {_size(pv)} {modes}, StorageClass {spec_of(pv).get('storageClassName') or '(none)'}, "
-        f"reclaimPolicy {_policy(pv)}"
+    return msg(
+        "ST001.volume_line",
+        label=label,
+        pv=name(pv),
+        phase=_phase(pv) or "?",
+        since=msg("ST001.since", since=since) if since else "",
+        zone=pv_zone(pv) or UNKNOWN,
+        size=_size(pv),
+        modes=modes,
+        sc=spec_of(pv).get("storageClassName") or "(none)",
+        policy=_policy(pv),
     )
 
 
 def _user_line(ns: str, claim: str, user: User | None) -> str:
     if user is None:
-        return f"no Deployment or StatefulSet of {ns} mounts claim {claim}"
-    how = {
-        "volume": f"mounts claim {claim}",
-        "template": f"creates claim {claim} from its volumeClaimTemplates",
-        "name": f"is named like claim {claim} (its spec does not show the claim)",
-    }[user.how]
-    replicas = f"{user.replicas} replica{'' if user.replicas == 1 else 's'}"
-    return f"{user.kind} {ns}/{user.name} ({replicas}) {how}"
+        return msg("ST001.no_user", namespace=ns, claim=claim)
+    how = msg(f"ST001.user_{user.how}", claim=claim)
+    return msg("ST001.user", kind=user.kind, workload=f"{ns}/{user.name}", n=user.replicas, how=how)
 
 
 def _partner_caveat(ctx: StorageContext, workload: str, partner: str, old_zone: str | None) -> str:
     zones = ctx.zones_of(partner)
     where = (
-        f"{partner}'s volume is in zone {', '.join(zones)}"
+        msg("ST001.partner_zone", partner=partner, zones=", ".join(zones))
         if zones
-        else f"the zone of {partner}'s volume is unknown"
+        else msg("ST001.partner_zone_unknown", partner=partner)
     )
-    clash = " — they would not fit on one node" if old_zone and zones and old_zone not in zones else ""
-    return (
-        f"caveat: {workload} and {partner} must run on the same node, so their volumes must be in the same zone: "
-        f"{where}, this old volume in {old_zone or 'an unknown zone'}{clash}; to put a volume in the intended zone "
-        "an existing PVC may have to be deleted"
+    clash = msg("ST001.clash") if old_zone and zones and old_zone not in zones else ""
+    return msg(
+        "ST001.caveat",
+        workload=workload,
+        partner=partner,
+        where=where,
+        old_zone=old_zone or msg("ST001.unknown_zone"),
+        clash=clash,
     )
 
 
@@ -265,28 +272,36 @@ def _unbound_finding(
     pvc: Obj, phase: str, created: datetime | None, now: datetime, events: list[Obj]
 ) -> Finding:
     ns, claim, spec = namespace(pvc), name(pvc), spec_of(pvc)
-    what = "is Lost: its PersistentVolume is gone" if phase == "Lost" else f"is {phase}, not Bound"
     size = (spec.get("resources") or {}).get("requests", {}).get("storage", "?")
-    evidence = [
-        f"requests {size}, StorageClass {spec.get('storageClassName') or '(default)'}, "
-        f"volumeName {spec.get('volumeName') or '-'}" + (f", created {ago(created, now)}" if created else "")
+    evidence: list[str] = [
+        msg(
+            "ST002.requests",
+            size=size,
+            sc=spec.get("storageClassName") or "(default)",
+            volume=spec.get("volumeName") or "-",
+            created=msg("ST002.created", ago=ago(created, now)) if created else "",
+        )
     ]
-    evidence += [f"event {e.get('reason')}: {e.get('message')}" for e in _claim_events(claim, events)[-2:]]
+    evidence += [
+        msg("ST002.event", reason=e.get("reason"), message=e.get("message"))
+        for e in _claim_events(claim, events)[-2:]
+    ]
     fix = [f"kubectl describe pvc -n {ns} {claim}"]
     if phase == "Lost":
-        advice = [
-            "Its volume was deleted: the data is gone unless the disk still exists at the cloud provider. "
-            "Restore from backup, or delete the claim and let its workload create a new one."
-        ]
+        advice = [msg("ST002.lost_advice")]
     else:
         fix.append("kubectl get storageclass")
-        advice = [
-            "The claim's events name what provisioning waits on: a StorageClass that does not exist, "
-            "a quota, or a zone without a node for it."
-        ]
+        advice = [msg("ST002.pending_advice")]
     about = ObjectRef.of(pvc, "PersistentVolumeClaim")
     return finding(
-        "ST002", f"PersistentVolumeClaim {ns}/{claim} {what}", evidence, fix, advice=advice, object=about
+        "ST002",
+        msg("ST002.lost", claim=f"{ns}/{claim}")
+        if phase == "Lost"
+        else msg("ST002.not_bound", claim=f"{ns}/{claim}", phase=phase),
+        evidence,
+        fix,
+        advice=advice,
+        object=about,
     )
 
 
@@ -321,7 +336,7 @@ def deleted_database_volumes(
         policy = _policy(pv) if pv else (class_policy(sc) if sc else None)
         where = f"{namespace(pvc)}/{claim} ({workload})"
         if policy is None:
-            facts.append(f"{where}: reclaim policy unknown (its PV and StorageClass could not be read)")
+            facts.append(msg("ST002.policy_unknown", where=where))
         elif policy != "Retain":
             about = ObjectRef.of(pvc, "PersistentVolumeClaim")
             found.append(replace(_delete_finding(where, pv, class_name, sc, policy), object=about))
@@ -336,13 +351,12 @@ def _delete_finding(
     where: str, pv: Obj | None, class_name: str | None, sc: Obj | None, policy: str
 ) -> Finding:
     source = f"PersistentVolume {name(pv)}" if pv else f"StorageClass {class_name}"
-    diagnosis = (
-        f"database volume {where} has reclaimPolicy {policy} ({source}): "
-        "deleting the claim (an undeploy) deletes the data with it"
-    )
+    diagnosis = msg("ST002.delete", where=where, policy=policy, source=source)
     policy_text = f" (reclaimPolicy {class_policy(sc)})" if sc else ""
-    volume = f"volume {name(pv)} reclaimPolicy {_policy(pv)}" if pv else "not bound yet"
-    evidence = [f"StorageClass {class_name or '(none)'}{policy_text}, {volume}"]
+    volume = msg("ST002.volume_policy", pv=name(pv), policy=_policy(pv)) if pv else msg("ST002.not_bound_yet")
+    evidence: list[str] = [
+        msg("ST002.class_line", sc=class_name or "(none)", policy=policy_text, volume=volume)
+    ]
     fix = [retain(name(pv))] if pv else []
     advice = []
     if class_name:
@@ -351,12 +365,7 @@ def _delete_finding(
             f'kubectl get sc {class_name} -o json | jq \'.metadata = {{name: "{copy}"}} | '
             '.reclaimPolicy = "Retain"\' | kubectl apply -f -'
         )
-        advice.append(
-            f"A StorageClass's reclaimPolicy cannot be changed, so new volumes need a copy with Retain: use "
-            f"StorageClass {copy} for the database volumes in the deploy configuration."
-        )
+        advice.append(msg("ST002.copy_advice", copy=copy))
     else:
-        advice.append(
-            "Give the database volumes a StorageClass with reclaimPolicy Retain in the deploy configuration."
-        )
+        advice.append(msg("ST002.retain_advice"))
     return finding("ST002", diagnosis, evidence, fix, advice=advice)

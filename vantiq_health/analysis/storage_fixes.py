@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.analysis.volumes import by_name, claim_ref, policy, size, spec_of
+from vantiq_health.i18n import msg
 
 if TYPE_CHECKING:
     from vantiq_health.analysis.storage import User
@@ -20,16 +21,11 @@ def clash_steps(
 ) -> tuple[list[str], list[str]]:
     """The notes' caveat: partners must share a zone, so the old volume needs its partner moved first."""
     fix = [] if policy(pv) == "Retain" else [retain(name(pv))]
+    names = {"workload": workload, "partner": partner, "old_zone": old_zone}
     return fix, [
-        f"Rebinding cannot work here: {workload} on the old volume must run in zone {old_zone}, and {partner}, "
-        f"on the same node, has its volume in zone {', '.join(zones)}. Keep the old volume (reclaimPolicy Retain) "
-        "until its data is back.",
-        f"To use the old data, bring {partner}'s volume to zone {old_zone}: with its volume on Retain, scale both "
-        f"down, delete {partner}'s claim and deploy only {partner} again (the deploy tool's task for that one "
-        f"module, e.g. ./gradlew -Pcluster=CLUSTER deployGrafanaDB) after rebinding the old volume for {workload}; "
-        f"{partner} then starts empty unless restored from backup.",
-        "Or keep the current volumes and restore the data from a backup (or copy what you need out of the "
-        f"old volume through a temporary pod in zone {old_zone}).",
+        msg("ST001.clash_advice", **names, zones=", ".join(zones)),
+        msg("ST001.move_partner_advice", **names),
+        msg("ST001.restore_advice", old_zone=old_zone),
     ]
 
 
@@ -58,14 +54,9 @@ def recovery_steps(
     steps.append(f"kubectl apply -f - <<'EOF'\n{claim_yaml(pv, new_claim, ns)}EOF")
     if not same_name and user:
         steps.append(f"kubectl edit {user.short} -n {ns} {user.name}")
-        advice.append(
-            f"In the editor, set volumes[].persistentVolumeClaim.claimName to {new_claim} (was {claim}): "
-            "a claim cannot be changed, so the workload moves to a new one."
-        )
+        advice.append(msg("ST001.edit_advice", new=new_claim, claim=claim))
     elif not same_name:
-        advice.append(
-            f"No Deployment or StatefulSet mounts claim {claim}: mount {new_claim} where its data is needed."
-        )
+        advice.append(msg("ST001.mount_advice", new=new_claim, claim=claim))
     if user:
         steps.append(f"kubectl scale {user.short} -n {ns} {user.name} --replicas={max(user.replicas, 1)}")
     return steps, advice
@@ -76,11 +67,9 @@ def free_claim_name(ns: str, claim: str, current: Obj | None, advice: list[str])
     steps = []
     if current is not None and policy(current) != "Retain":
         steps.append(retain(name(current)))
-        advice.append(
-            f"{name(current)} is set to Retain first: deleting its claim would delete the current data."
-        )
+        advice.append(msg("ST001.retain_first_advice", pv=name(current)))
     steps.append(f"kubectl delete pvc -n {ns} {claim}")
-    advice.append(f"The StatefulSet names its claims itself: the old volume takes the name {claim}.")
+    advice.append(msg("ST001.sts_name_advice", claim=claim))
     return steps
 
 

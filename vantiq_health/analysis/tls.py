@@ -12,6 +12,11 @@ from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, name, parse_time
 from vantiq_health.findings import Finding, finding
+from vantiq_health.probes.result import ProbeResult
+
+FAKE_CN = (
+    "Kubernetes Ingress Controller Fake Certificate"  # what ingress-nginx serves without a usable Secret
+)
 
 
 def hostname_matches(host: str, pattern: str) -> bool:
@@ -65,12 +70,12 @@ def certificate_findings(
                 [inspect],
             )
         ], []
-    leaf = certs[0]
+    leaf = _leaf(secret, certs)
     found: list[Finding] = []
     found += _validity(sec, leaf, now, expiry_days, inspect)
     found += _hosts(sec, leaf, ingress_hosts(ingresses, sec), inspect)
     found += _key_match(secret, sec, leaf)
-    found += _chain(sec, certs, self_signed_ok)
+    found += _chain(sec, certs, leaf, self_signed_ok)
     facts = [
         f"{sec}: subject {leaf.get('subject')}, issuer {leaf.get('issuer')}",
         f"{sec}: valid {leaf.get('not_before')} to {leaf.get('not_after')}; SANs {', '.join(leaf.get('sans') or []) or 'none'}",
@@ -165,23 +170,40 @@ def _key_match(secret: Obj, sec: str, leaf: dict[str, Any]) -> list[Finding]:
     return []
 
 
-def _chain(sec: str, certs: list[dict[str, Any]], self_signed_ok: bool) -> list[Finding]:
-    found = []
-    leaf = certs[0]
-    subjects = [c.get("subject") for c in certs]
-    misplaced = [
-        f"certificate {i + 1} ({c.get('subject')}) is not issued by the next one ({subjects[i + 1]})"
-        for i, c in enumerate(certs[:-1])
-        if c.get("issuer") != subjects[i + 1] and not c.get("self_signed")
-    ]
-    if misplaced and any(c.get("issuer") in subjects for c in certs if not c.get("self_signed")):
+def _leaf(secret: Obj, certs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The server's own certificate: the one tls.key belongs to, else the first that is no CA, else the first.
+
+    A chain out of order is one finding (the chain's), not also an expired or
+    mismatched "leaf" that is really the intermediate placed first.
+    """
+    keys, _ = _blocks(secret, "tls.key")
+    key = next((b.get("public_key") for b in keys if b.get("type") == "private-key"), None)
+    by_key = [c for c in certs if key and c.get("public_key") == key]
+    not_ca = [c for c in certs if c.get("ca") is False]
+    return (by_key or not_ca or certs)[0]
+
+
+def _chain(
+    sec: str, certs: list[dict[str, Any]], leaf: dict[str, Any], self_signed_ok: bool
+) -> list[Finding]:
+    found = _order(sec, certs, leaf)
+    last = certs[-1]
+    if not found and not last.get("self_signed") and not last.get("ca", True):
         found.append(
             finding(
                 "VQ001",
-                f"Secret {sec}: the certificate chain is out of order (leaf first, then each issuer)",
-                misplaced,
+                f"Secret {sec}: the certificate chain is incomplete: the issuing CA certificate is missing",
+                [
+                    f"tls.crt holds {len(certs)} certificate(s); the last, {last.get('subject')}, is no CA "
+                    f"and its issuer ({last.get('issuer')}) is not in the chain",
+                    "clients that do not already hold that intermediate refuse the connection "
+                    "(Java, curl, mobile apps; browsers sometimes fetch it)",
+                ],
                 [],
                 "error",
+                advice=[
+                    "Append the intermediate certificate(s) after the leaf in tls.crt (leaf first, then each issuer)."
+                ],
             )
         )
     if leaf.get("self_signed") and not self_signed_ok:
@@ -195,3 +217,90 @@ def _chain(sec: str, certs: list[dict[str, Any]], self_signed_ok: bool) -> list[
             )
         )
     return found
+
+
+def _order(sec: str, certs: list[dict[str, Any]], leaf: dict[str, Any]) -> list[Finding]:
+    """Leaf first, then each certificate's issuer."""
+    subjects = [c.get("subject") for c in certs]
+    misplaced = [
+        f"certificate {i + 1} ({c.get('subject')}) is not issued by the next one ({subjects[i + 1]})"
+        for i, c in enumerate(certs[:-1])
+        if c.get("issuer") != subjects[i + 1] and not c.get("self_signed")
+    ]
+    if leaf is not certs[0]:
+        misplaced.insert(
+            0,
+            f"the server's certificate ({leaf.get('subject')}) is number {certs.index(leaf) + 1}, not the first",
+        )
+    if not misplaced or not any(c.get("issuer") in subjects for c in certs if not c.get("self_signed")):
+        return []
+    return [
+        finding(
+            "VQ001",
+            f"Secret {sec}: the certificate chain is out of order (leaf first, then each issuer)",
+            misplaced,
+            [],
+            "error",
+        )
+    ]
+
+
+# -- live: what the ingress serves (SNI) ----------------------------------------------------------
+def secret_leaf(secret: Obj) -> dict[str, Any] | None:
+    """The Secret's leaf certificate metadata, or None when tls.crt holds none that parses."""
+    blocks, problem = _blocks(secret, "tls.crt")
+    certs = [b for b in blocks if b.get("type") == "certificate"]
+    return None if problem or not certs else certs[0]
+
+
+def served_findings(secret: Obj, host: str, served: ProbeResult) -> tuple[list[Finding], list[str]]:
+    """VQ001 live for one host: the certificate served with SNI `host` against the Secret's leaf."""
+    leaf = secret_leaf(secret) or {}
+    ask = f"openssl s_client -connect {served.target} -servername {host} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 -subject -enddate"
+    if not served.ok:
+        if served.network_failure:
+            return [], [f"{host}: served certificate not compared: {served.error} (reachability is VQ003's)"]
+        return [
+            finding(
+                "VQ001",
+                f"the ingress at {served.target} does not complete a TLS handshake for host {host}",
+                [served.describe(), served.error],
+                [ask],
+                "error",
+            )
+        ], []
+    got = served.data
+    if got.get("fingerprint") == leaf.get("fingerprint"):
+        return [], [
+            f"{host}: the ingress at {served.target} ({served.vantage}) serves the Secret's certificate"
+        ]
+    return [_mismatch(secret, host, served, leaf, ask)], []
+
+
+def _mismatch(secret: Obj, host: str, served: ProbeResult, leaf: dict[str, Any], ask: str) -> Finding:
+    sec, got = name(secret), served.data
+    diagnosis = (
+        f"the ingress serves its default certificate for host {host}, not Secret {sec}'s: "
+        "the controller could not load the Secret or the Ingress's tls section does not name the host"
+        if FAKE_CN in str(got.get("subject"))
+        else f"the ingress serves a different certificate for host {host} than Secret {sec} holds: "
+        "the controller did not pick up a renewal"
+    )
+    return finding(
+        "VQ001",
+        diagnosis,
+        [
+            f"served by {served.target} ({served.vantage}): {got.get('subject')}, until {got.get('not_after')}, "
+            f"SHA-256 {got.get('fingerprint')}",
+            f"Secret {sec}: {leaf.get('subject')}, until {leaf.get('not_after')}, SHA-256 {leaf.get('fingerprint')}",
+        ],
+        [
+            ask,
+            f"kubectl get secret -n {secret['metadata'].get('namespace', '')} {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -fingerprint -sha256",
+        ],
+        "error",
+        advice=[
+            "Read the ingress controller's log for the Secret's name; restart the controller "
+            "if it kept the old certificate."
+        ],
+    )

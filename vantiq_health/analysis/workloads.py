@@ -22,15 +22,16 @@ from vantiq_health.analysis.k8s import (
 )
 from vantiq_health.analysis.workload_fixes import PULL_REASONS, crash_fix, init_remedy, probe_fixes
 from vantiq_health.findings import Finding, ObjectRef, finding
+from vantiq_health.i18n import Msg, msg
 
 BAD_WAITING = {
-    "CrashLoopBackOff": "is crash-looping",
-    "ImagePullBackOff": "cannot pull its image",
-    "ErrImagePull": "cannot pull its image",
-    "InvalidImageName": "has an invalid image name",
-    "CreateContainerConfigError": "cannot be created: its configuration is broken",
-    "CreateContainerError": "cannot be created",
-    "RunContainerError": "cannot be started",
+    "CrashLoopBackOff": msg("WL001.crash_looping"),
+    "ImagePullBackOff": msg("WL001.cannot_pull"),
+    "ErrImagePull": msg("WL001.cannot_pull"),
+    "InvalidImageName": msg("WL001.invalid_image"),
+    "CreateContainerConfigError": msg("WL001.config_broken"),
+    "CreateContainerError": msg("WL001.cannot_create"),
+    "RunContainerError": msg("WL001.cannot_start"),
 }
 _PROBE = re.compile(r"^(Readiness|Liveness|Startup) probe failed: (.*)", re.DOTALL)
 
@@ -67,14 +68,19 @@ def _crash_finding(
     pod: Obj, cs: Obj, is_init: bool, now: datetime, restart_limit: float, window_hours: float
 ) -> Finding | None:
     state = cs.get("state") or {}
-    where = f"pod {namespace(pod)}/{name(pod)}, {'init ' if is_init else ''}container {cs.get('name')}"
+    pod_ref, container = f"{namespace(pod)}/{name(pod)}", cs.get("name")
+    where = msg("WL001.where_init" if is_init else "WL001.where", pod=pod_ref, container=container)
     restarts = int(cs.get("restartCount") or 0)
     last = _last_termination(cs)
-    evidence = [f"restarts: {restarts}"]
+    evidence: list[str] = [msg("WL001.restarts", n=restarts)]
     if last:
         evidence.append(
-            f"last exit: {last.get('reason', '?')} (exit code {last.get('exitCode', '?')}) "
-            f"at {last.get('finishedAt', '?')}"
+            msg(
+                "WL001.last_exit",
+                reason=last.get("reason", "?"),
+                code=last.get("exitCode", "?"),
+                at=last.get("finishedAt", "?"),
+            )
         )
     waiting = state.get("waiting") or {}
     reason = waiting.get("reason", "")
@@ -82,11 +88,11 @@ def _crash_finding(
         if waiting.get("message"):
             evidence.insert(0, f"{reason}: {waiting['message']}")
         if reason in PULL_REASONS:
-            evidence.append(f"image: {cs.get('image', '?')}")
+            evidence.append(msg("WL001.image", image=cs.get("image", "?")))
         fix, advice = crash_fix(pod, cs["name"], reason)
         return finding(
             "WL001",
-            f"{where} {BAD_WAITING[reason]} ({reason})",
+            msg("WL001.waiting", where=where, state=BAD_WAITING[reason], reason=reason),
             evidence,
             fix,
             advice=advice,
@@ -95,17 +101,22 @@ def _crash_finding(
     terminated = state.get("terminated") or {}
     if terminated.get("reason") == "Error" and not _job_owned(pod):
         evidence.insert(
-            0, f"exit code {terminated.get('exitCode', '?')} at {terminated.get('finishedAt', '?')}"
+            0,
+            msg(
+                "WL001.exit_code", code=terminated.get("exitCode", "?"), at=terminated.get("finishedAt", "?")
+            ),
         )
         fix = crash_fix(pod, cs["name"], "Error")[0]
-        return finding("WL001", f"{where} is in Error", evidence, fix, object=ObjectRef.of(pod, "Pod"))
+        return finding(
+            "WL001", msg("WL001.in_error", where=where), evidence, fix, object=ObjectRef.of(pod, "Pod")
+        )
     finished = parse_time(last.get("finishedAt"))
     recent = finished is not None and now - finished <= timedelta(hours=window_hours)
     if restarts > restart_limit and recent:
         assert finished is not None
         return finding(
             "WL001",
-            f"{where} has restarted {restarts} times (limit {int(restart_limit)}), the last {ago(finished, now)}",
+            msg("WL001.restarted", where=where, n=restarts, limit=int(restart_limit), ago=ago(finished, now)),
             evidence,
             crash_fix(pod, cs["name"], "restarts")[0],
             object=ObjectRef.of(pod, "Pod"),
@@ -126,23 +137,23 @@ def probe_budget(probe: Obj) -> int:
     )
 
 
-def _started_to_ready(pod: Obj, cs: Obj, now: datetime, kind: str) -> tuple[int | None, str]:
+def _started_to_ready(pod: Obj, cs: Obj, now: datetime, kind: str) -> tuple[int | None, Msg | str]:
     """How long the container took (or has taken so far) to start, as the probe saw it."""
     last = _last_termination(cs)
     begin, end = parse_time(last.get("startedAt")), parse_time(last.get("finishedAt"))
     if kind == "Liveness" and begin and end:
-        return int((end - begin).total_seconds()), "ran before its liveness probe killed it"
+        return int((end - begin).total_seconds()), msg("WL002.ran_before_killed")
     started = parse_time(((cs.get("state") or {}).get("running") or {}).get("startedAt"))
     if started is None:
         return None, ""
     if not cs.get("ready"):
-        return int((now - started).total_seconds()), "has run without becoming ready"
+        return int((now - started).total_seconds()), msg("WL002.ran_not_ready")
     cond: Obj = next(
         (c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {}
     )
     ready_at = parse_time(cond.get("lastTransitionTime"))
     if ready_at and ready_at >= started:
-        return int((ready_at - started).total_seconds()), "took to become ready"
+        return int((ready_at - started).total_seconds()), msg("WL002.took_to_ready")
     return None, ""
 
 
@@ -185,21 +196,37 @@ def _probe_finding(pod: Obj, container: str, kind: str, events: list[Obj], now: 
     if kind != "Liveness" and not restarts and took is not None and took < budget:
         return None  # still within the start-up the probe allows (a pod a deploy just started)
     message = (last.get("message") or "").strip()
-    evidence = [f"{count}× {message} (last at {last.get('lastTimestamp') or last.get('eventTime')})"]
+    evidence: list[str] = [
+        msg(
+            "WL002.events",
+            count=count,
+            message=message,
+            at=last.get("lastTimestamp") or last.get("eventTime"),
+        )
+    ]
     evidence.append(
-        f"{kind.lower()} probe budget: initialDelaySeconds {probe.get('initialDelaySeconds', 0)} + "
-        f"failureThreshold {probe.get('failureThreshold', 3)} × periodSeconds {probe.get('periodSeconds', 10)}"
-        f" = {budget} s"
+        msg(
+            "WL002.budget",
+            probe=kind.lower(),
+            delay=probe.get("initialDelaySeconds", 0),
+            threshold=probe.get("failureThreshold", 3),
+            period=probe.get("periodSeconds", 10),
+            budget=budget,
+        )
     )
     if took is not None:
-        evidence.append(f"the container {how}: {took} s")
-    evidence.append(f"restarts: {restarts}; ready now: {bool(cs.get('ready'))}")
+        evidence.append(msg("WL002.took", how=how, took=took))
+    evidence.append(msg("WL002.restarts_ready", n=restarts, ready=bool(cs.get("ready"))))
     fixes, advice = probe_fixes(pod, container, kind, probe, took, budget, message)
-    state = "restarted by its liveness probe" if kind == "Liveness" and restarts else "not ready"
+    key = "WL002.fails_restarted" if kind == "Liveness" and restarts else "WL002.fails_not_ready"
     return finding(
         "WL002",
-        f"pod {namespace(pod)}/{pod.get('metadata', {}).get('name')} container {container}: "
-        f"{kind.lower()} probe fails and the container is {state}",
+        msg(
+            key,
+            pod=f"{namespace(pod)}/{pod.get('metadata', {}).get('name')}",
+            container=container,
+            probe=kind.lower(),
+        ),
         evidence,
         fixes,
         advice=advice,
@@ -228,15 +255,20 @@ def stuck_init_containers(
                 continue
             container = str(cs.get("name"))
             lines = read_log(pod, container)
-            evidence = [
-                f"running since {started.isoformat()} ({ago(started, now)}; limit {limit_minutes:g} min)"
+            evidence: list[str] = [
+                msg(
+                    "WL003.running_since",
+                    since=started.isoformat(),
+                    ago=ago(started, now),
+                    limit=f"{limit_minutes:g}",
+                )
             ]
-            evidence.extend(f"log: {line}" for line in lines or ["(empty)"])
+            evidence.extend(msg("WL003.log", line=line) for line in lines or [msg("WL003.log_empty")])
             cause, fix, advice = init_remedy(pod, container, roles.get(container, ""), lines)
             found.append(
                 finding(
                     "WL003",
-                    f"pod {namespace(pod)}/{name(pod)}: init container {container} is stuck running{cause}",
+                    msg("WL003.stuck", pod=f"{namespace(pod)}/{name(pod)}", container=container, cause=cause),
                     evidence,
                     fix,
                     advice=advice,
@@ -264,11 +296,9 @@ def unready_workloads(workloads: list[Obj], pods: list[Obj], required: dict[str,
             found.append(
                 finding(
                     "WL004",
-                    f"no StatefulSet, Deployment or DaemonSet named {wanted} ({role}) in this namespace",
-                    [f"present: {', '.join(sorted(present)) or 'none'}"],
-                    advice=[
-                        "Deploy the component, or set its name in vantiq-health.toml ([names] or [namespaces.NS])."
-                    ],
+                    msg("WL004.missing", name=wanted, role=role),
+                    [msg("WL004.present", names=", ".join(sorted(present)) or msg("WL004.none"))],
+                    advice=[msg("WL004.missing_advice")],
                 )
             )
     for wl in workloads:
@@ -291,12 +321,13 @@ def _short_finding(wl: Obj, desired: int, ready: int, pods: list[Obj]) -> Findin
         cause, command = _pod_cause(pod)
         causes.append(cause)
         fix.extend(c for c in [command] if c and c not in fix)
-    diagnosis = f"{wl.get('kind')} {ns}/{wl_name} has {ready}/{desired} replicas ready"
-    if causes:
-        diagnosis += ": " + "; ".join(causes)
-    else:
-        diagnosis += ": no pod exists for it (its events name why none was created)"
-    evidence = [_pod_state(p) for p in unready] or ["no pods exist for it"]
+    head = msg("WL004.short", kind=wl.get("kind"), name=f"{ns}/{wl_name}", ready=ready, desired=desired)
+    diagnosis = (
+        msg("WL004.short_causes", head=head, causes=msg("common.joined", items=tuple(causes)))
+        if causes
+        else msg("WL004.short_no_pod", head=head)
+    )
+    evidence: list[str] = [_pod_state(p) for p in unready] or [msg("WL004.no_pods")]
     return finding("WL004", diagnosis, evidence, fix, object=ObjectRef.of(wl))
 
 
@@ -310,16 +341,16 @@ def _pod_cause(pod: Obj) -> tuple[str, str | None]:
         cname = cs.get("name")
         if is_init and "running" in state:
             logs = f"kubectl logs -n {ns} {pod_name} -c {cname} --tail=50"
-            return f"pod {pod_name} is stuck in init container {cname}", logs
+            return msg("WL004.stuck_init", pod=pod_name, container=cname), logs
         if waiting in BAD_WAITING:
             logs = f"kubectl logs -n {ns} {pod_name} -c {cname} --previous"
-            return f"pod {pod_name} container {cname} {BAD_WAITING[waiting]} ({waiting})", (
-                describe if waiting in PULL_REASONS or waiting.startswith("Create") else logs
-            )
+            return msg(
+                "WL004.waiting", pod=pod_name, container=cname, state=BAD_WAITING[waiting], reason=waiting
+            ), (describe if waiting in PULL_REASONS or waiting.startswith("Create") else logs)
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
             return (
-                f"pod {pod_name} cannot be scheduled: {cond.get('message') or cond.get('reason')}",
+                msg("WL004.unschedulable", pod=pod_name, why=cond.get("message") or cond.get("reason")),
                 describe,
             )
     running = [
@@ -329,11 +360,11 @@ def _pod_cause(pod: Obj) -> tuple[str, str | None]:
     ]
     if running:
         return (
-            f"pod {pod_name} container {running[0]} runs but is not ready (its readiness probe fails)",
+            msg("WL004.not_ready", pod=pod_name, container=running[0]),
             describe,
         )
     phase = (pod.get("status") or {}).get("phase", "?")
-    return f"pod {pod_name} is {phase}", describe
+    return msg("WL004.phase", pod=pod_name, phase=phase), describe
 
 
 def _pod_ready(pod: Obj) -> bool:
@@ -349,8 +380,12 @@ def _pod_state(pod: Obj) -> str:
             if key in state and not (is_init and state[key].get("reason") == "Completed"):
                 states.append(f"{cs.get('name')}: {state[key].get('reason', key)}")
         if "running" in state and not cs.get("ready") and not is_init:
-            states.append(f"{cs.get('name')}: running, not ready")
+            states.append(msg("WL004.state_not_ready", container=cs.get("name")))
         if "running" in state and is_init:
-            states.append(f"{cs.get('name')} (init): running")
+            states.append(msg("WL004.state_init_running", container=cs.get("name")))
     phase = (pod.get("status") or {}).get("phase", "?")
-    return f"pod {name(pod)}: {phase}" + (f" ({'; '.join(states)})" if states else "")
+    if not states:
+        return msg("WL004.pod_state", pod=name(pod), phase=phase)
+    return msg(
+        "WL004.pod_states", pod=name(pod), phase=phase, states=msg("common.joined", items=tuple(states))
+    )

@@ -17,11 +17,12 @@ the project's own tests and unrelated projects load it and stay untouched.
 - `summary`: the one-screen summary at the end of a run, findings as data on the reports
 - `html`: the pytest-html hooks
 - `probes`: options of the live probes (--endpoint, --no-live, --probe-timeout)
+- `baseline`: --baseline, waivers, --report-dir: which findings gate a pipeline
 
 PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers them.
 """
 
-from vantiq_health.plugin.api import check, expect, get_run
+from vantiq_health.plugin.api import cannot_check, check, expect, get_run
 
 pytest_plugins = [
     "vantiq_health.plugin.scrub",  # first: the last line before any reporter sees a report
@@ -34,6 +35,7 @@ pytest_plugins = [
     "vantiq_health.plugin.summary",  # before html, which imports it (else: assertion-rewrite warning)
     "vantiq_health.plugin.html",
     "vantiq_health.plugin.probes",
+    "vantiq_health.plugin.baseline",  # last: its report wrapper sees every finding property
 ]
 
-__all__ = ["check", "expect", "get_run"]
+__all__ = ["cannot_check", "check", "expect", "get_run"]

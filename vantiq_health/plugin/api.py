@@ -13,6 +13,7 @@ import pytest
 
 from vantiq_health.catalog import entry
 from vantiq_health.findings import Finding, Findings
+from vantiq_health.i18n import Text, msg, render
 from vantiq_health.session import Run
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -40,7 +41,7 @@ def check_id_of(item: pytest.Item) -> str | None:
 
 
 def expect(
-    found: Iterable[Finding], namespace: str | None, facts: Iterable[str] = (), unseen: Iterable[str] = ()
+    found: Iterable[Finding], namespace: str | None, facts: Iterable[Text] = (), unseen: Iterable[Text] = ()
 ) -> None:
     """The check's verdict: fail on critical/error findings, record warnings and facts.
 
@@ -59,14 +60,17 @@ def expect(
         raise RuntimeError("expect() is called from a test marked with @check(ID)")
     unseen = list(unseen)
     findings = Findings(
-        check_id, namespace, facts=[*facts, *(f"not seen: {u}" for u in unseen)], unseen=unseen
+        check_id,
+        namespace,
+        facts=[*facts, *(msg("common.not_seen", reason=u) for u in unseen)],
+        unseen=unseen,
     )
     findings.extend(found)
     item.stash[FINDINGS_KEY] = findings
     severity = findings.severity
     if severity is None:
         if unseen:
-            pytest.skip(f"cannot check: {'; '.join(unseen)}")
+            pytest.skip(cannot_check(*unseen))
         return
     fail_on = item.config.getoption("vh_fail_on")
     if severity in ("critical", "error") or (severity == "warning" and fail_on == "warning"):
@@ -80,3 +84,8 @@ def get_run(config: pytest.Config) -> Run:
         raise pytest.UsageError(
             "vantiq-health: the checks run from the project's checks/ folder: pytest checks/ ..."
         ) from None
+
+
+def cannot_check(*reasons: Text) -> str:
+    """A skip reason in the run's language: `cannot check: <reasons>`."""
+    return render(msg("common.cannot_check", reason="; ".join(render(r) for r in reasons)))

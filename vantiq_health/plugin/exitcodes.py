@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from vantiq_health.i18n import msg, tr
 from vantiq_health.plugin.api import RUN_KEY, check_id_of
 from vantiq_health.plugin.selection import check_ids, planned_line, planned_matches
 from vantiq_health.plugin.setup import option_adder
@@ -97,12 +98,13 @@ class ExitCodes:
             return
         code, why = self._decide(session)
         if code == 5 and self.config.getoption("vh_allow_empty"):
-            code, why = 0, f"{why} (--allow-empty: exit 0)"
+            code, why = 0, msg("common.allow_empty", why=why)
         planned = [i for i in check_ids(self.config.getoption("vh_check")) if i in _planned_ids()]
         if planned and code != 5:
-            self.lines.append(f"vantiq-health: {planned_line(planned).replace('nothing to run', 'not run')}")
+            self.lines.append(f"vantiq-health: {planned_line(planned, others_ran=True)}")
         session.exitstatus = code
-        self.lines.append(f"vantiq-health: exit {code}, {MEANINGS.get(code, 'see pytest')}{why}")
+        meaning = msg(f"common.exit_{code}") if code in MEANINGS else msg("common.exit_other")
+        self.lines.append(tr("common.exit_line", code=code, meaning=meaning, why=why))
 
     def _decide(self, session: pytest.Session) -> tuple[int, str]:
         status = int(session.exitstatus)
@@ -110,20 +112,20 @@ class ExitCodes:
         count = Counter(self.outcomes.values())
         stopped = session.shouldfail or session.shouldstop
         if self.broken_modules:  # pytest says "interrupted"; a check module that does not import is a bug
-            return 3, f": cannot collect {', '.join(self.broken_modules)}"
+            return 3, msg("common.cannot_collect", modules=", ".join(self.broken_modules))
         if status in (2, 3, 4) or status > 5:
             return status, ""
         if stopped and total < session.testscollected:
-            return 2, f": {stopped}; {session.testscollected - total} check(s) did not run"
+            return 2, msg("common.stopped", stopped=stopped, n=session.testscollected - total)
         if count["failed"] or count["error"]:
             errors = [self.names[n] for n, outcome in self.outcomes.items() if outcome == "error"]
             return 1, _failures(count["failed"], errors)
         if total == 0:
             planned = planned_matches(self.config)
-            return 5, f": {planned_line(planned)}" if planned else ": no check was selected"
+            return 5, f": {planned_line(planned)}" if planned else msg("common.none_selected")
         if count["skipped"] == total:
             reason, times = self.skip_reasons.most_common(1)[0]
-            return 5, f": all {total} selected check(s) were skipped, e.g. {reason} ({times}x)"
+            return 5, msg("common.all_skipped", total=total, reason=reason, times=times)
         return status, ""
 
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
@@ -138,12 +140,10 @@ class ExitCodes:
 
 
 def _failures(failed: int, errors: list[str]) -> str:
-    parts = [f"{failed} check(s) failed"] if failed else []
+    parts = [msg("common.n_failed", n=failed)] if failed else []
     if errors:
-        parts.append(
-            f"{len(errors)} ended in error (a bug in the suite or a failing fixture): {', '.join(errors)}"
-        )
-    return ": " + ", ".join(parts)
+        parts.append(msg("common.n_errors", n=len(errors), checks=", ".join(errors)))
+    return msg("common.failures", parts=tuple(parts))
 
 
 def _namespace(nodeid: str) -> str | None:

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from vantiq_health.catalog import SEVERITIES, catalog, entry
+from vantiq_health.i18n import catalog_text, language, tr
 from vantiq_health.plugin.summary import NOT_CHECKED, RunSummary, ordered, run_summary, where
+from vantiq_health.render import title
+from vantiq_health.waivers import status_label
 
 CLUSTER_FIRST = ("Cluster", "Kubernetes", "Namespaces", "System namespace", "Run at")
 TOOLS_LAST = ("vantiq-health", "Python", "Platform", "Packages", "Plugins")
@@ -26,7 +30,16 @@ TOOLS_LAST = ("vantiq-health", "Python", "Platform", "Packages", "Plugins")
 
 # The verdict opens the page (pytest-html puts the environment first), findings never scroll
 # inside a box (pytest-html caps logs at 230px), and "N tests took X ms" gives way to the counts.
-CSS = """
+# Japanese needs a font that has its glyphs: Noto Sans CJK JP (Debian fonts-noto-cjk), then the
+# system fonts of macOS and Windows; Latin text keeps pytest-html's look.
+FONTS = (
+    'Helvetica, Arial, "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Kaku Gothic ProN", "Hiragino Sans", '
+    '"Yu Gothic", Meiryo, sans-serif'
+)
+MONO_FONTS = '"Courier New", Courier, "Noto Sans Mono CJK JP", "Noto Sans CJK JP", monospace'
+CSS = (
+    (f"body {{ font-family: {FONTS}; }}\npre, .log, .vh-evidence, .vh-fix {{ font-family: {MONO_FONTS}; }}\n")
+    + """
 body { display: flex; flex-direction: column; }
 body > h1#title { order: -3; } body > p:first-of-type { order: -2; } body > .summary { order: -1; }
 .summary__data { flex: 1 1 auto; max-width: 1100px; } .summary__spacer { display: none; }
@@ -54,7 +67,7 @@ body > h1#title { order: -3; } body > p:first-of-type { order: -2; } body > .sum
 .vh-badge { text-transform: uppercase; font-size: 11px; padding: 1px 6px; border-radius: 3px; background: #ddd; }
 .vh-finding--critical .vh-badge, .vh-finding--error .vh-badge { background: #c62828; color: #fff; }
 .vh-finding--warning .vh-badge { background: #e69500; color: #fff; }
-.vh-evidence { margin: 4px 0; padding-left: 20px; font-family: monospace; }
+.vh-evidence { margin: 4px 0; padding-left: 20px; }
 .vh-label { font-weight: bold; margin-top: 8px; }
 .vh-fix { background: #1e1e1e; color: #f0f0f0; padding: 8px 10px; margin: 2px 0 6px; font-size: 12px;
   white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; max-height: none; }
@@ -64,11 +77,12 @@ body > h1#title { order: -3; } body > p:first-of-type { order: -2; } body > .sum
 .vh-planned-group h4 { margin: 6px 0 2px; } .vh-planned-group ul { margin: 0; padding-left: 18px; }
 .vh-passed { margin: 12px 0; font-size: 13px; } .vh-passed summary { cursor: pointer; font-weight: bold; }
 """
+)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_report_title(report: Any) -> None:
-    report.title = "Vantiq health report"
+    report.title = tr("common.html_title")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -81,6 +95,8 @@ def pytest_html_results_summary(
     prefix.append(f"<style>{CSS}</style>")
     prefix.append(_verdict(found))
     prefix.append(_findings(found))
+    gate = session.config.pluginmanager.get_plugin("vantiq-health-gate")  # plugin/baseline.py
+    prefix.append(gate.html() if gate is not None else "")
     prefix.append(_not_checked(found))
     prefix.append(_passed(found))
 
@@ -105,30 +121,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def _verdict(found: RunSummary) -> str:
     kind = found.verdict.replace(" ", "-")
     done, sev = found.outcomes, found.severities
-    outcomes = [
-        ("failed", done["failed"]),
-        ("warning", done["warning"]),
-        ("passed", done["passed"]),
-        ("not checked (skipped)", done["skipped"]),
-        ("error", done["error"]),
-    ]
-    demo = (
-        '<p class="vh-demo">This report is of the <b>bundled demo snapshot</b>, not of your cluster: '
-        "its problems are there on purpose.</p>"
-        if found.demo
-        else ""
-    )
+    outcomes = [(name, done[name]) for name in ("failed", "warning", "passed", "skipped", "error")]
+    demo = f'<p class="vh-demo">{tr("common.html_demo")}</p>' if found.demo else ""
     return (
-        f'<section class="vh-verdict vh-verdict--{kind}"><h2>Verdict: <span class="vh-verdict-word">'
-        f"{escape(found.verdict)}</span></h2>{demo}"
-        f'<p class="vh-counts">{_counts("Findings by severity", [(s, sev[s]) for s in SEVERITIES])}</p>'
-        f'<p class="vh-counts">{_counts("Checks by outcome", outcomes)}</p></section>'
+        f'<section class="vh-verdict vh-verdict--{kind}">'
+        f'<h2>{escape(tr("common.html_verdict"))} <span class="vh-verdict-word">'
+        f"{escape(found.verdict_text)}</span></h2>{demo}"
+        f'<p class="vh-counts">{_counts(tr("common.html_by_severity"), "severity", [(s, sev[s]) for s in SEVERITIES])}</p>'
+        f'<p class="vh-counts">{_counts(tr("common.html_by_outcome"), "outcome", outcomes)}</p></section>'
     )
 
 
-def _counts(label: str, pairs: list[tuple[str, int]]) -> str:
+def _counts(label: str, group: str, pairs: list[tuple[str, int]]) -> str:
+    """Counts by machine name (the CSS class), labelled in the run's language."""
     cells = "".join(
-        f'<span class="vh-count vh-count--{escape(name.split()[0]) if n else "zero"}"><b>{n}</b> {escape(name)}</span>'
+        f'<span class="vh-count vh-count--{escape(name) if n else "zero"}"><b>{n}</b> '
+        f"{escape(tr(f'common.{group}_{name}'))}</span>"
         for name, n in pairs
     )
     return f'<span class="vh-counts-label">{escape(label)}:</span> {cells}'
@@ -139,10 +147,14 @@ def _findings(found: RunSummary) -> str:
         return ""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for item in ordered(found.findings):
-        groups[(item["namespace"] or "cluster", entry(item["check_id"]).component)].append(item)
-    parts = ['<section class="vh-findings"><h2>Findings, worst first</h2>']
+        groups[(item["namespace"] or tr("common.where_cluster"), entry(item["check_id"]).component)].append(
+            item
+        )
+    parts = [f'<section class="vh-findings"><h2>{escape(tr("common.html_findings"))}</h2>']
     for namespace in dict.fromkeys(ns for ns, _ in groups):
-        parts.append(f'<h3 class="vh-namespace">namespace {escape(namespace)}</h3>')
+        parts.append(
+            f'<h3 class="vh-namespace">{escape(tr("common.html_namespace", namespace=namespace))}</h3>'
+        )
         for (ns, component), items in groups.items():
             if ns == namespace:
                 parts.append(f'<h4 class="vh-component">{escape(component)}</h4>')
@@ -153,28 +165,42 @@ def _findings(found: RunSummary) -> str:
 
 def _finding(item: dict[str, Any]) -> str:
     meta = entry(item["check_id"])
+    why = catalog_text(meta.id, "why", meta.why)
+    badge = tr(f"common.severity_{item['severity']}")
     evidence = "".join(f"<li>{escape(e)}</li>" for e in item.get("evidence") or [])
     fix = escape("\n".join(item.get("fix") or []))
     advice = "".join(f'<p class="vh-advice">{escape(a)}</p>' for a in item.get("advice") or [])
     return (
         f'<article class="vh-finding vh-finding--{escape(item["severity"])}">'
-        f'<p class="vh-finding-head"><span class="vh-badge">{escape(item["severity"])}</span> '
-        f"<b>{escape(meta.id)}</b> {escape(meta.title)}</p>"
+        f'<p class="vh-finding-head"><span class="vh-badge">{escape(badge)}'
+        f"</span> <b>{escape(meta.id)}</b> {escape(title(meta.id))}{_status(item)}</p>"
         f'<p class="vh-diagnosis">{escape(item["diagnosis"])}</p>'
         + (f'<ul class="vh-evidence">{evidence}</ul>' if evidence else "")
-        + (f'<p class="vh-label">Fix</p><pre class="vh-fix">{fix}</pre>' if fix else "")
+        + (
+            f'<p class="vh-label">{escape(tr("common.html_fix"))}</p><pre class="vh-fix">{fix}</pre>'
+            if fix
+            else ""
+        )
         + advice
-        + (f'<p class="vh-why">Why it matters: {escape(meta.why)}</p>' if meta.why else "")
+        + (f'<p class="vh-why">{escape(tr("common.why_it_matters", why=why))}</p>' if why else "")
         + "</article>"
     )
 
 
+def _status(item: dict[str, Any]) -> str:
+    """new / still present / waived (with its reason) / waiver expired: plugin/baseline.py."""
+    label = status_label(item)
+    waiver = item.get("waiver")
+    reason = f": {waiver['reason']}" if waiver else ""
+    return f' <span class="vh-status">[{escape(label + reason)}]</span>' if label else ""
+
+
 def _not_checked(found: RunSummary) -> str:
-    parts = ['<section class="vh-not-checked"><h2>What was not checked</h2>']
+    parts = [f'<section class="vh-not-checked"><h2>{escape(tr("common.html_not_checked"))}</h2>']
     causes = found.skipped_by_cause()
     errors = [where(r) for r in found.records if r["outcome"] == "error"]
     if not causes and not errors:
-        parts.append("<p>Every selected check ran.</p>")
+        parts.append(f"<p>{escape(tr('common.html_all_ran'))}</p>")
     for cause, checks in causes.items():
         parts.append(
             f'<div class="vh-skip"><p class="vh-skip-cause">{escape(cause)}</p>'
@@ -182,8 +208,8 @@ def _not_checked(found: RunSummary) -> str:
         )
     if errors:
         parts.append(
-            '<div class="vh-skip"><p class="vh-skip-cause">ended in an error of the suite (not a finding: '
-            f'see the row in the table below)</p><p class="vh-skip-checks">{escape(", ".join(errors))}</p></div>'
+            f'<div class="vh-skip"><p class="vh-skip-cause">{escape(tr("common.html_errors"))}</p>'
+            f'<p class="vh-skip-checks">{escape(", ".join(errors))}</p></div>'
         )
     parts.append(_planned())
     parts.append("</section>")
@@ -194,32 +220,36 @@ def _planned() -> str:
     by_component: dict[str, list[str]] = defaultdict(list)
     for meta in catalog().values():
         if meta.planned:
-            by_component[meta.component].append(f"<li><b>{escape(meta.id)}</b> {escape(meta.title)}</li>")
+            by_component[meta.component].append(f"<li><b>{escape(meta.id)}</b> {escape(title(meta.id))}</li>")
     rows = "".join(
         f'<div class="vh-planned-group"><h4>{escape(component)}</h4><ul>{"".join(items)}</ul></div>'
         for component, items in by_component.items()
     )
     return (
-        '<h3 class="vh-planned-head">Not yet covered by this suite (planned checks): no finding here '
-        f'does not mean these are fine</h3><div class="vh-planned">{rows}</div>'
+        f'<h3 class="vh-planned-head">{escape(tr("common.html_planned"))}</h3>'
+        f'<div class="vh-planned">{rows}</div>'
     )
 
 
 def _passed(found: RunSummary) -> str:
     passed = [r for r in found.records if r["outcome"] == "passed"]
-    items = "".join(f"<li>{escape(where(r))} {escape(entry(r['id']).title)}</li>" for r in passed)
-    note = "" if found.verdict != NOT_CHECKED or passed else "<p>No check passed.</p>"
+    items = "".join(f"<li>{escape(where(r))} {escape(title(r['id']))}</li>" for r in passed)
+    note = "" if found.verdict != NOT_CHECKED or passed else f"<p>{escape(tr('common.html_none_passed'))}</p>"
     return (
-        f'<details class="vh-passed"><summary>{len(passed)} checks passed</summary>'
+        f'<details class="vh-passed"><summary>{escape(tr("common.html_passed", n=len(passed)))}</summary>'
         f"<ul>{items}</ul></details>{note}"
     )
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_header(cells: list[str]) -> None:
-    cells.insert(1, '<th class="sortable" data-column-type="check">Check</th>')
-    cells.insert(2, '<th class="sortable" data-column-type="severity">Severity</th>')
-    cells.insert(3, '<th class="sortable" data-column-type="verdict">Verdict</th>')
+    cells.insert(1, f'<th class="sortable" data-column-type="check">{escape(tr("common.col_check"))}</th>')
+    cells.insert(
+        2, f'<th class="sortable" data-column-type="severity">{escape(tr("common.col_severity"))}</th>'
+    )
+    cells.insert(
+        3, f'<th class="sortable" data-column-type="verdict">{escape(tr("common.col_verdict"))}</th>'
+    )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -237,3 +267,25 @@ def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -
     """A skip's log is its reason as text, not the (path, line, reason) tuple pytest keeps."""
     if report.skipped and isinstance(report.longrepr, tuple):
         data[:] = [escape(str(report.longrepr[2]).removeprefix("Skipped: "))]
+
+
+def declare_language(path: str | Path, lang: str | None = None) -> None:
+    """The report's `<html>` says its language (pytest-html's template has no attribute for it)."""
+    report = Path(path)
+    if not report.is_file():
+        return
+    text = report.read_text(encoding="utf-8")
+    tagged = text.replace("<html>", f'<html lang="{lang or language()}">', 1)
+    if tagged != text:
+        report.write_text(tagged, encoding="utf-8")
+
+
+@pytest.hookimpl(tryfirst=True)  # pytest-html wrote it at session finish; the language is reset last
+def pytest_unconfigure(config: pytest.Config) -> None:
+    html = getattr(config.option, "htmlpath", None)
+    if (
+        html
+        and not hasattr(config, "workerinput")
+        and config.pluginmanager.has_plugin("vantiq-health-reporter")
+    ):
+        declare_language(html)

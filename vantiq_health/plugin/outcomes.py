@@ -15,7 +15,8 @@ from collections.abc import Generator
 import pytest
 
 from vantiq_health.catalog import entry
-from vantiq_health.plugin.api import FINDINGS_KEY, check_id_of, current_item
+from vantiq_health.i18n import reason_of
+from vantiq_health.plugin.api import FINDINGS_KEY, cannot_check, check_id_of, current_item
 from vantiq_health.view.base import Unavailable
 
 FINDING_PROPERTY = "finding"  # a JSON object: object, severity, diagnosis, evidence[], fix[]
@@ -42,7 +43,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         return (yield)
     except Unavailable as exc:
-        raise pytest.skip.Exception(f"cannot check: {exc}", _use_item_location=True) from None
+        raise pytest.skip.Exception(cannot_check(reason_of(exc)), _use_item_location=True) from None
     finally:
         current_item.reset(token)
 

@@ -15,8 +15,10 @@ import pytest
 from vantiq_health import __version__
 from vantiq_health.catalog import entry
 from vantiq_health.findings import SCHEMA_VERSION
+from vantiq_health.i18n import language
 from vantiq_health.plugin.api import get_run
 from vantiq_health.plugin.outcomes import findings_of, unseen_of
+from vantiq_health.render import title
 from vantiq_health.sensitive import scrub
 from vantiq_health.session import describe
 
@@ -74,6 +76,7 @@ class Reporter:
         path.parent.mkdir(parents=True, exist_ok=True)
         doc = {
             "schema_version": SCHEMA_VERSION,
+            "lang": language(),  # of the human texts (title, message, diagnosis ...); machine fields stay English
             "suite_version": __version__,
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": describe(run),
@@ -82,7 +85,9 @@ class Reporter:
             "notes": [scrub(n) for n in dict.fromkeys([*run.notes, *getattr(run.view, "notes", [])])],
             "results": sorted(self.results.values(), key=lambda r: r["nodeid"]),
         }
-        path.write_text(json.dumps(doc, indent=2) + "\n")
+        gate = config.pluginmanager.get_plugin("vantiq-health-gate")
+        doc.update(gate.doc() if gate is not None else {})  # --baseline, waivers: plugin/baseline.py
+        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _record(report: pytest.TestReport, props: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +97,7 @@ def _record(report: pytest.TestReport, props: dict[str, Any]) -> dict[str, Any]:
         "namespace": props.get("namespace") or _namespace_from_nodeid(report.nodeid),
         "outcome": "passed",
         "severity": meta.severities[0],
-        "title": meta.title,
+        "title": title(meta.id),
         "message": "",
         "findings": [],
         "unseen": [],

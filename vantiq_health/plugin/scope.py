@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from vantiq_health.catalog import CatalogEntry, entry
-from vantiq_health.plugin.api import RUN_KEY, check_id_of
+from vantiq_health.i18n import msg, reason_of
+from vantiq_health.plugin.api import RUN_KEY, cannot_check, check_id_of
 from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable, kind_info
 
@@ -39,7 +40,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if (
         values == []
     ):  # a snapshot of cluster-scoped objects only: say so rather than pytest's "empty parameter set"
-        why = "cannot check: no installation namespace to check (the snapshot holds none; pass --namespace)"
+        why = cannot_check(msg("common.no_namespace"))
         skipped = pytest.param(None, marks=pytest.mark.skip(reason=why), id="no-namespace")
         metafunc.parametrize("namespace", [skipped], indirect=True, scope="session")
     elif values is not None:
@@ -57,7 +58,7 @@ def unmet_need(run: Run, meta: CatalogEntry, namespace: str | None) -> str | Non
         try:
             run.view.objects(kind, namespace)
         except Unavailable as exc:
-            return str(exc)
+            return reason_of(exc)
     return None
 
 
@@ -70,4 +71,4 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     params = getattr(getattr(item, "callspec", None), "params", {})
     reason = unmet_need(run, entry(check_id), params.get("namespace"))
     if reason:
-        raise pytest.skip.Exception(f"cannot check: {reason}", _use_item_location=True)
+        raise pytest.skip.Exception(cannot_check(reason), _use_item_location=True)

@@ -15,6 +15,7 @@ import pytest
 from _pytest.mark.expression import Expression
 
 from vantiq_health.catalog import CatalogEntry, catalog
+from vantiq_health.i18n import tr
 from vantiq_health.plugin.api import RUN_KEY, check_id_of
 from vantiq_health.plugin.setup import is_check_run, option_adder
 
@@ -53,9 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     given = check_ids(config.getoption("vh_check")) + check_ids(config.getoption("vh_skip_check"))
     unknown = [i for i in given if i not in catalog()]
     if unknown:
-        raise pytest.UsageError(
-            f"vantiq-health: unknown check id {', '.join(unknown)} (the ids: README, section The catalog)"
-        )
+        raise pytest.UsageError(tr("common.unknown_check", ids=", ".join(unknown)))
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -114,6 +113,6 @@ def _matches(expr: str, meta: CatalogEntry, substring: bool) -> bool:
         return False
 
 
-def planned_line(ids: list[str]) -> str:
-    verb = "is" if len(ids) == 1 else "are"
-    return f"{', '.join(ids)} {verb} planned, not implemented yet: nothing to run"
+def planned_line(ids: list[str], others_ran: bool = False) -> str:
+    key = "common.planned_one" if len(ids) == 1 else "common.planned_many"
+    return tr(f"{key}_not_run" if others_ran else key, ids=", ".join(ids))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from vantiq_health import __version__
+from vantiq_health import __version__, i18n
 from vantiq_health.config import ConfigError
 from vantiq_health.plugin.api import RUN_KEY
 from vantiq_health.plugin.results import Reporter
@@ -112,6 +112,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="read timeout of each API request (connect: 5 s); a dead server costs it once",
     )
     add(
+        "--lang",
+        dest="vh_lang",
+        choices=i18n.LANGS,
+        default=None,
+        help="language of the reports and messages: ja or en; default: lang in the config file, "
+        "else ja when the locale is ja_* (LC_ALL, LC_MESSAGES, LANG), else en",
+    )
+    add(
         "--target-version",
         dest="vh_target_version",
         metavar="X.Y",
@@ -172,6 +180,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if config.option.help or getattr(config.option, "markers", False):
         return
+    i18n.set_language(config.getoption("vh_lang") or i18n.locale_language())  # usage errors before the config
     opts = RunOptions(
         namespaces=config.getoption("vh_namespace") or [],
         system_namespace=config.getoption("vh_system_namespace"),
@@ -193,9 +202,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_KEY] = run = start(opts, default_system_namespace="shared")
     except (SetupError, ConfigError) as exc:
         raise pytest.UsageError(f"vantiq-health: {exc}") from None
+    i18n.set_language(config.getoption("vh_lang") or run.config.lang or i18n.locale_language())
     if is_demo(opts.snapshot):
-        run.notes.insert(0, DEMO_NOTE)
+        run.notes.insert(0, i18n.tr("common.demo_note"))
     config.pluginmanager.register(Reporter(config), "vantiq-health-reporter")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    i18n.set_language(i18n.DEFAULT)  # a later run in the same process chooses again
 
 
 def _check_save_target(target: str | None) -> None:
@@ -217,7 +232,9 @@ def _check_save_target(target: str | None) -> None:
         raise pytest.UsageError(f"vantiq-health: --save-snapshot {target}: {parent} is not writable")
 
 
-DEMO_NOTE = "DEMO: the bundled demo snapshot, not your cluster; its findings are there on purpose"
+DEMO_NOTE = (
+    "DEMO: the bundled demo snapshot, not your cluster; its findings are there on purpose"  # common.demo_note
+)
 
 
 def is_demo(snapshot: str | None) -> bool:
@@ -237,7 +254,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         return None
     lines = [
         f"vantiq-health {__version__}: {run.source_line()}, Kubernetes {run.server_version()}",
-        f"namespaces: {', '.join(run.namespaces)}; system namespace: {run.system_namespace}",
+        i18n.tr(
+            "common.header_namespaces", namespaces=", ".join(run.namespaces), system=run.system_namespace
+        ),
     ]
     if run.namespace_note:
         lines.append(run.namespace_note)

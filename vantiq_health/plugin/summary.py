@@ -9,7 +9,6 @@ PYTEST_DONT_REWRITE: plugin modules import each other before pytest registers th
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
@@ -20,12 +19,18 @@ import pytest
 
 from vantiq_health import sensitive
 from vantiq_health.catalog import SEVERITIES
+from vantiq_health.i18n import msg, tr
 from vantiq_health.plugin.api import FINDINGS_KEY, RUN_KEY
-from vantiq_health.render import object_of, one_line, plural
+from vantiq_health.render import object_of, one_line
 
 FINDINGS_ATTR = "vh_findings"  # on call reports; plain data, so it crosses from xdist workers
 MAX_LINES = 25  # one screen
 PASS, FINDINGS, NOT_CHECKED = "pass", "findings", "could not check"
+VERDICT_KEYS = {
+    PASS: "common.verdict_pass",
+    FINDINGS: "common.verdict_findings",
+    NOT_CHECKED: "common.verdict_not_checked",
+}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -36,9 +41,8 @@ def pytest_runtest_makereport(
     found = item.stash.get(FINDINGS_KEY, None)
     if call.when == "call" and found:
         data = []
-        for f in found:
-            entry = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(f).items()}
-            data.append({**entry, "namespace": found.namespace})
+        for f in found:  # rendered in the run's language: plain data that crosses from xdist workers
+            data.append({"check_id": f.check_id, **f.to_dict(), "namespace": found.namespace})
         setattr(report, FINDINGS_ATTR, data)
     return report
 
@@ -72,28 +76,39 @@ class RunSummary:
         causes: dict[str, list[str]] = defaultdict(list)
         for r in self.records:
             if r["outcome"] == "skipped":
-                causes[r["message"] or "no reason given"].append(where(r))
+                causes[r["message"] or tr("common.no_reason")].append(where(r))
         return dict(causes)
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict in the run's language (`verdict` stays the machine word)."""
+        return tr(VERDICT_KEYS[self.verdict])
 
     def counts_line(self) -> str:
         done = self.outcomes
-        parts = [
-            f"{done['failed']} failed",
-            f"{done['warning']} warned",
-            f"{done['passed']} passed",
-            f"{done['skipped']} not checked",
-            plural(done["error"], "error"),
-        ]
-        return f"{plural(len(self.records), 'check')}: " + ", ".join(parts)
+        return tr(
+            "common.counts_line",
+            n=len(self.records),
+            failed=done["failed"],
+            warned=done["warning"],
+            passed=done["passed"],
+            skipped=done["skipped"],
+            errors=done["error"],
+        )
 
     def severity_line(self) -> str:
         counts = self.severities
-        shown = [f"{counts[s]} {s}" for s in SEVERITIES if counts[s]]
-        return "findings by severity: " + (", ".join(shown) if shown else "none")
+        shown = [
+            msg("common.severity_count", n=counts[s], severity=msg(f"common.severity_{s}"))
+            for s in SEVERITIES
+            if counts[s]
+        ]
+        joined = msg("common.joined_comma", items=tuple(shown)) if shown else msg("common.severity_none")
+        return tr("common.severity_line", shown=joined)
 
 
 def where(record: dict[str, Any]) -> str:
-    return f"{record['id']} [{record['namespace'] or 'cluster'}]"
+    return f"{record['id']} [{record['namespace'] or tr('common.where_cluster')}]"
 
 
 def ordered(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -104,26 +119,42 @@ def ordered(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def summary_lines(summary: RunSummary) -> list[str]:
-    lines = [f"verdict: {summary.verdict.upper()} — {summary.counts_line()}"]
+    lines = [tr("common.verdict_line", verdict=summary.verdict_text.upper(), counts=summary.counts_line())]
     if summary.demo:
-        lines.append("this is the bundled demo snapshot, not your cluster: its problems are there on purpose")
+        lines.append(tr("common.summary_demo"))
     lines.append(summary.severity_line())
     rows = [
-        (f["check_id"], f["namespace"] or "cluster", object_of(f), f["severity"], f["diagnosis"])
+        (
+            f["check_id"],
+            f["namespace"] or tr("common.where_cluster"),
+            object_of(f),
+            f["severity"],
+            _status(f),
+            f["diagnosis"],
+        )
         for f in ordered(summary.findings)
     ]
-    widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(5)]
     for row in rows[:MAX_LINES]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
-        lines.append("  " + "  ".join(cells) + "  " + one_line(row[4], 140))
+        cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True) if width]
+        lines.append("  " + "  ".join(cells) + "  " + one_line(row[5], 140))
     if len(rows) > MAX_LINES:
-        lines.append(f"  … and {len(rows) - MAX_LINES} more: see the HTML report or results.json")
+        lines.append(tr("common.summary_more", n=len(rows) - MAX_LINES))
     for cause, checks in summary.skipped_by_cause().items():
-        lines.append(f"not checked: {', '.join(checks)}: {one_line(cause, 200)}")
+        lines.append(tr("common.summary_not_checked", checks=", ".join(checks), cause=one_line(cause, 200)))
     for r in summary.records:
         if r["outcome"] == "error":
-            lines.append(f"error (a bug of the suite, not a finding): {where(r)}")
+            lines.append(tr("common.summary_error", where=where(r)))
     return lines
+
+
+def _status(finding: dict[str, Any]) -> str:
+    """new / still present (--baseline), waived / waiver expired (waivers): plugin/baseline.py."""
+    from vantiq_health.waivers import status_label
+
+    label = status_label(finding)
+    waiver = finding.get("waiver")
+    return f"[{label}: {waiver['reason']}]" if waiver else f"[{label}]" if label else ""
 
 
 def run_summary(config: pytest.Config) -> RunSummary | None:
@@ -161,11 +192,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Gen
         if summary is not None and not getattr(config, "workerinput", None):
             _write_warnings(terminalreporter, summary)
             markup = {PASS: {"green": True}, FINDINGS: {"red": True}, NOT_CHECKED: {"yellow": True}}
-            terminalreporter.write_sep("=", f"vantiq-health: {summary.verdict}", **markup[summary.verdict])
+            terminalreporter.write_sep(
+                "=", tr("common.summary_sep", verdict=summary.verdict_text), **markup[summary.verdict]
+            )
             for line in summary_lines(summary):
                 terminalreporter.write_line(line)
             for note in run_notes(config):
-                terminalreporter.write_line(sensitive.scrub(f"during the run: {note}"))
+                terminalreporter.write_line(sensitive.scrub(tr("common.during_the_run", note=note)))
+            gate = config.pluginmanager.get_plugin("vantiq-health-gate")  # plugin/baseline.py
+            for line in gate.lines() if gate is not None else []:
+                terminalreporter.write_line(sensitive.scrub(line))
 
 
 def run_notes(config: pytest.Config) -> list[str]:
@@ -179,5 +215,7 @@ def _write_warnings(terminalreporter: Any, summary: RunSummary) -> None:
     """Warnings pass, so pytest shows no failure text for them: their findings in full, with the fix."""
     for record in summary.records:
         if record["outcome"] == "warning":
-            terminalreporter.write_sep("-", f"vantiq-health warning {where(record)}", yellow=True)
+            terminalreporter.write_sep(
+                "-", tr("common.summary_warning_sep", where=where(record)), yellow=True
+            )
             terminalreporter.write_line(record["message"])

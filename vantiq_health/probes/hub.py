@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis import keycloak
 from vantiq_health.analysis.k8s import Obj, label_selector_matches
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
 from vantiq_health.probes.probe_pods import PodOptions
@@ -22,6 +23,7 @@ from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
 
 if TYPE_CHECKING:  # the drivers load when a probe runs: a --no-live or snapshot run never imports them
+    from vantiq_health.probes.influx_target import InfluxProbe
     from vantiq_health.probes.network import Network
     from vantiq_health.probes.portforward import Forward
 
@@ -135,7 +137,7 @@ class Probes:
                 try:
                     self._done[key] = (True, make())
                 except Unavailable as exc:
-                    self._done[key] = (False, str(exc))
+                    self._done[key] = (False, reason_of(exc))
             ok, value = self._done[key]
         if not ok:
             raise Unavailable(value)
@@ -146,7 +148,7 @@ class Probes:
 
     def _require_live(self) -> None:
         if not self.live:
-            raise Unavailable("live probes are off (--no-live)")
+            raise Unavailable(msg("common.live_off"))
 
     @property
     def offline(self) -> bool:
@@ -164,13 +166,10 @@ class Probes:
             return result
         saved = view.recall(f"probe/{key}")
         if saved is None:
-            raise Unavailable(
-                "a snapshot holds no live service and this one no record of the probe: live checks skip "
-                "(run against the cluster, or capture with --save-snapshot from a live run)"
-            )
+            raise Unavailable(msg("common.snapshot_no_record"))
         found = from_record(saved)
         if found is None:
-            raise Unavailable(f"the snapshot's record of the {key} probe is not understood")
+            raise Unavailable(msg("common.snapshot_bad_record", probe=key))
         return found
 
     def reach(self, service: str, namespace: str, host: str, port: int) -> Reach:
@@ -326,6 +325,34 @@ class Probes:
             )
 
         return KeycloakProbe(password, self._judged(self._recorded(f"keycloak/{namespace}", probe)))
+
+    def served_certificate(self, namespace: str, host: str) -> ProbeResult:
+        """VQ001 live: the certificate the ingress serves for an Ingress host (SNI), once per host."""
+        return self._once(
+            ("served-certificate", namespace, host), lambda: self._served_certificate(namespace, host)
+        )
+
+    def _served_certificate(self, namespace: str, host: str) -> ProbeResult:
+        from vantiq_health.probes import tls
+
+        def probe() -> ProbeResult:
+            explicit = self.endpoints.find("ingress", namespace)
+            if explicit is not None:
+                where = Reach(explicit.host, explicit.port, ep.EXPLICIT)
+            else:
+                where = Reach(
+                    *tls.ingress_address(self.run.view, namespace, host, in_cluster=ep.in_cluster())
+                )
+            return tls.served_certificate(where.host, where.port, host, self.timeout, where.vantage)
+
+        return self._judged(self._recorded(f"served-certificate/{namespace}/{host}", probe))
+
+    def influxdb(self, namespace: str) -> InfluxProbe:
+        """The system namespace's InfluxDB, logged into with its Secret (probes/influx_target.py)."""
+        from vantiq_health.probes import influx_target
+
+        found: InfluxProbe = self._once(("influxdb", namespace), lambda: influx_target.probe(self, namespace))
+        return found
 
     # -- the cluster network: NET001 live, NET002, NET005, VQ003 (probes/network.py) --------------
     def network(self) -> Network:

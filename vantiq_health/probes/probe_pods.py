@@ -152,9 +152,14 @@ class ProbePods:
 
     def _wait(self, name: str, until: float) -> None:
         phase = "Pending"
-        while time.monotonic() < until:
-            status, body = self._call("GET", self._path(name))
-            doc = _json(body) if status == 200 else {}
+        selector = [
+            ("labelSelector", f"{RUN_LABEL}={self.run_id}"),
+            ("fieldSelector", f"metadata.name={name}"),
+        ]
+        while time.monotonic() < until:  # a list, as the read-only role allows (it grants no get on pods)
+            status, body = self._call("GET", self._path(), query=selector)
+            items = (_json(body).get("items") or []) if status == 200 else []
+            doc = items[0] if items and isinstance(items[0], dict) else {}
             phase = str((doc.get("status") or {}).get("phase") or phase)
             if phase in ("Succeeded", "Failed"):
                 return

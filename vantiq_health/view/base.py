@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vantiq_health import redact
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.sensitive import Sensitive
 from vantiq_health.view import node_reads
 
@@ -93,8 +94,9 @@ def kind_info(resource: str) -> Kind:
 
 
 def needs(verb: str, resource: str, namespace: str | None) -> str:
-    where = f"in {namespace}" if namespace else "(cluster scope)"
-    return f"needs: {verb} {resource} {where}"
+    if namespace:
+        return msg("common.needs_in", verb=verb, resource=resource, namespace=namespace)
+    return msg("common.needs_cluster", verb=verb, resource=resource)
 
 
 class ClusterView:
@@ -165,7 +167,7 @@ class ClusterView:
                     # final collections need not walk the whole cluster (measured: 1 s at 5,000 pods)
                     gc.freeze()
                 except Unavailable as exc:
-                    self._cache[key] = ("unavailable", (str(exc), exc.cause))
+                    self._cache[key] = ("unavailable", (reason_of(exc), exc.cause))
         return self._cached(key)
 
     def _cached(self, key: Any) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 from vantiq_health import redact
 from vantiq_health.apis import Version
+from vantiq_health.i18n import msg
 from vantiq_health.view import node_reads, shape
 from vantiq_health.view.base import BY_KIND, ClusterView, SetupError, Unavailable, kind_info
 from vantiq_health.view.snapshot_files import (
@@ -333,7 +334,7 @@ class SnapshotView(ClusterView):
         """The API server only returns valid base64: a snapshot where no value decodes, or where
         every value is the same, was redacted when it was captured, not broken in the cluster."""
         if not self.secret_keys_known():
-            return "the snapshot's Secrets carry no data (captured without values)"
+            return msg("common.snapshot_no_secret_data")
         values = [
             v for s in self._user_secrets() for v in (s.get("data") or {}).values() if isinstance(v, str)
         ]
@@ -360,11 +361,18 @@ class SnapshotView(ClusterView):
     def _fetch(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
         covered = self.coverage.get(resource, set())
         if not covered:
-            raise Unavailable(f"the snapshot holds no {resource} (capture: {capture(resource, namespace)})")
+            raise Unavailable(
+                msg("common.snapshot_lacks", resource=resource, capture=capture(resource, namespace))
+            )
         if namespace is not None and ALL not in covered and namespace not in covered:
             raise Unavailable(
-                f"the snapshot holds {resource} of {', '.join(sorted(covered))} but not of "
-                f"{namespace} (capture: {capture(resource, namespace)})"
+                msg(
+                    "common.snapshot_lacks_ns",
+                    resource=resource,
+                    covered=", ".join(sorted(covered)),
+                    namespace=namespace,
+                    capture=capture(resource, namespace),
+                )
             )
         objs = self._objects.get(resource, [])
         if namespace is None:
@@ -373,7 +381,7 @@ class SnapshotView(ClusterView):
 
     def _fetch_logs(self, namespace: str, pod: str, container: str, tail: int, previous: bool) -> list[str]:
         if previous:
-            raise Unavailable("a snapshot holds no previous container logs")
+            raise Unavailable(msg("common.snapshot_no_previous"))
         lines = self.pod_logs.get((namespace, pod, container))
         if lines is None:
             lines = self.pod_logs.get((namespace, pod, ""))
@@ -382,8 +390,12 @@ class SnapshotView(ClusterView):
             raise Unavailable(f"the snapshot has no log of {namespace}/{pod} [{container}]: {lines[0]}")
         if lines is None:
             raise Unavailable(
-                f"the snapshot holds no log of {namespace}/{pod} [{container}] "
-                f"(capture: kubectl cluster-info dump --namespaces {namespace} --output-directory DIR)"
+                msg(
+                    "common.snapshot_no_log",
+                    pod=f"{namespace}/{pod}",
+                    container=container,
+                    namespace=namespace,
+                )
             )
         return lines[-tail:] if tail else list(lines)
 
@@ -392,13 +404,18 @@ class SnapshotView(ClusterView):
         doc = self._node_docs.get((node, path)) or self._node_docs.get(("", path))
         if doc is None:
             raise Unavailable(
-                f"the snapshot holds no {path} of node {node} (capture: {node_reads.capture(node, path)})"
+                msg(
+                    "common.snapshot_no_node_doc",
+                    path=path,
+                    node=node,
+                    capture=node_reads.capture(node, path),
+                )
             )
         return doc
 
     def version(self) -> dict[str, Any]:
         if self._version is None:
-            raise Unavailable("the snapshot holds no server version (capture: kubectl version -o json)")
+            raise Unavailable(msg("common.snapshot_no_version"))
         return self._version
 
     def served_group_versions(self) -> frozenset[str] | None:
