@@ -1,19 +1,24 @@
 """NET: the environment the installation runs in — DNS answer sizes, addresses, clocks."""
 
+from typing import Any
+
 import pytest
 
+from vantiq_health.analysis.cluster_dns import dns_verdict, domain_findings
 from vantiq_health.analysis.dns import prediction_facts
 from vantiq_health.analysis.network import LEASE_NAMESPACE, clock_skew, lease_clocks, public_addresses
+from vantiq_health.analysis.pod_network import cross_node
 from vantiq_health.config import Config
 from vantiq_health.partial import gather
 from vantiq_health.plugin import check, expect
+from vantiq_health.probes.network import domain_sources
 from vantiq_health.session import Run
-from vantiq_health.view import ClusterView
+from vantiq_health.view import ClusterView, Unavailable
 
 
 @check("NET001")
 def test_mongodb_dns_answer_survives_truncation(
-    cluster: ClusterView, namespace: str, settings: Config
+    cluster: ClusterView, namespace: str, settings: Config, probes: Any
 ) -> None:
     sts = cluster.get("statefulsets", namespace, settings.name(namespace, "mongodb"))
     if sts is None:
@@ -33,8 +38,22 @@ def test_mongodb_dns_answer_survives_truncation(
         [p for p in ports if isinstance(p, int)],
     )
     facts += [f"ports assumed 27017: {why}" for why in seen.reasons()]
-    facts.append("the live verdict (UDP, then TCP to the cluster DNS) needs an in-cluster vantage: not run")
-    expect([], namespace, facts)
+    try:
+        result = probes.dns(namespace)
+    except Unavailable as exc:
+        expect([], namespace, [*facts, f"live verdict (UDP, then TCP to the cluster DNS) not run: {exc}"])
+        return
+    found, live = dns_verdict(result, namespace)
+    expect(found, namespace, facts + live)
+
+
+@check("NET002")
+def test_cluster_dns_domain_is_cluster_local(probes: Any) -> None:
+    sources, unread = domain_sources(probes)
+    if not sources:
+        pytest.skip(f"cannot check: {'; '.join(unread)}")
+    found, facts = domain_findings(sources)
+    expect(found, None, facts + [f"not read: {why}" for why in unread])
 
 
 @check("NET003")
@@ -58,3 +77,14 @@ def test_node_clocks_agree(cluster: ClusterView, settings: Config) -> None:
     found, facts = clock_skew(clocks, reference, settings.threshold("clock_skew_seconds"), nodes)
     facts += [f"lease {name}: no renewTime or leaseDurationSeconds" for name in unusable]
     expect(found, None, facts)
+
+
+@check("NET005")
+def test_pod_traffic_crosses_nodes(probes: Any) -> None:
+    net = probes.network()
+    found, facts, tried = cross_node(list(net.targets.values()), net.run.tcp, net.run.node, net.run.vantage)
+    if not tried:
+        pytest.skip(
+            f"cannot check: no pod on another node to connect to ({'; '.join(net.notes) or 'one node'})"
+        )
+    expect(found, None, facts + net.notes)

@@ -7,6 +7,7 @@ import pytest
 
 from vantiq_health.analysis.keycloak import keycloak_pods
 from vantiq_health.analysis.license import license_findings
+from vantiq_health.analysis.pod_network import connect_findings, endpoint_findings, unreachable
 from vantiq_health.analysis.tls import certificate_findings, ingress_hosts, secret_leaf, served_findings
 from vantiq_health.config import Config
 from vantiq_health.partial import gather
@@ -61,3 +62,31 @@ def test_license_is_mounted_and_current(
     )
     redacted = cluster.secret_values_redacted()
     expect(found, namespace, facts + ([f"license expiry not read: {redacted}"] if redacted else []))
+
+
+@check("VQ003")
+def test_vantiq_service_has_reachable_ready_endpoints(
+    cluster: ClusterView, settings: Config, namespace: str, probes: Any
+) -> None:
+    name = settings.name(namespace, "vantiq")
+    seen = gather(cluster, namespace, "endpoints")
+    if seen.reasons():
+        pytest.skip(f"cannot check: {seen.reasons()[0]}")
+    endpoints = next((e for e in seen["endpoints"] if e["metadata"].get("name") == name), None)
+    found, facts = endpoint_findings(namespace, cluster.get("services", namespace, name), name, endpoints)
+    if not found:
+        try:
+            net = probes.network()
+        except Unavailable as exc:
+            facts.append(f"TCP to each endpoint's pod IP not tried: {exc}")
+        else:
+            mine = [t for key, t in net.targets.items() if key.startswith(f"vq:{namespace}:")]
+            found = connect_findings(
+                "VQ003", unreachable(mine, net.run.tcp), net.run.vantage, "Vantiq endpoint "
+            )
+            facts += [
+                f"TCP from {net.run.vantage} to Vantiq endpoint {t.label}: connected"
+                for t in mine
+                if t.key in net.run.tcp and not found
+            ]
+    expect(found, namespace, facts)

@@ -139,8 +139,13 @@ def test_an_unknown_check_id_is_a_usage_error_naming_it(pytester: pytest.Pyteste
     ]
 
 
-# planned ids change as checks are built: the first two still planned stand for any
-P1, P2 = sorted(i for i, e in catalog().items() if e.planned)[:2]
+# planned ids change as checks are built: the first two still planned stand for any; once every
+# check of the catalog is implemented there is none to select and these tests skip saying so
+PLANNED = sorted(i for i, e in catalog().items() if e.planned)
+P1, P2 = [*PLANNED, "(none)", "(none)"][:2]
+NEEDS_PLANNED = pytest.mark.skipif(
+    len(PLANNED) < 2, reason="every catalog check is implemented: no planned id"
+)
 
 
 @pytest.mark.parametrize(
@@ -148,9 +153,10 @@ P1, P2 = sorted(i for i, e in catalog().items() if e.planned)[:2]
     [
         (("--check", P1), f"{P1} is planned, not implemented yet: nothing to run"),
         (("-k", f"{P1} or {P2}"), f"{P1}, {P2} are planned, not implemented yet"),
-        (("-k", "NET005"), "NET005 is planned, not implemented yet: nothing to run"),
+        (("-k", P2), f"{P2} is planned, not implemented yet: nothing to run"),
     ],
 )
+@NEEDS_PLANNED
 def test_a_selection_of_planned_checks_says_so(
     pytester: pytest.Pytester, args: tuple[str, ...], line: str
 ) -> None:
@@ -160,6 +166,7 @@ def test_a_selection_of_planned_checks_says_so(
     assert _closing_line(run).startswith("vantiq-health: exit 5, nothing could be checked: ")
 
 
+@NEEDS_PLANNED
 def test_planned_ids_among_implemented_ones_are_named(pytester: pytest.Pytester) -> None:
     run = run_suite(pytester, "--snapshot", str(DEMO), "--check", f"{P1},WL001")
     assert {check_id for check_id, _ in run.outcomes()} == {"WL001"}

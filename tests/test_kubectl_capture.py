@@ -94,7 +94,7 @@ def test_cluster_info_dump_saved_from_stdout_gives_the_live_verdicts(pytester: p
     shutil.rmtree(snap / "dump")
     kubectl = shutil.which("kubectl")
     assert kubectl is not None
-    with FakeCluster(sc.objects, logs=sc.logs, version=sc.version) as fake:
+    with FakeCluster(sc.objects, logs=sc.logs, version=sc.version, node_docs=sc.node_docs) as fake:
         kc = str(fake.write_kubeconfig(pytester.path / "kc"))
         out = subprocess.run(
             [kubectl, "--kubeconfig", kc, "cluster-info", "dump", "--namespaces", "prod,shared"],

@@ -15,6 +15,7 @@ from tests.scenarios import (
     broken_grafana,
     broken_influx,
     broken_keycloak_mongo,
+    broken_network,
     broken_storage,
     broken_tls,
 )
@@ -31,6 +32,7 @@ VARIANTS = [
     *broken_influx.VARIANTS,
     *broken_tls.VARIANTS,
     *broken_grafana.VARIANTS,
+    *broken_network.VARIANTS,
 ]
 WARNING_VARIANTS = [v for v in VARIANTS if v.warns]
 SCOPE_NAMESPACES: dict[str, tuple[str | None, ...]] = {

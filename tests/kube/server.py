@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import copy
 import functools
 import json
 import re
@@ -561,6 +562,7 @@ class FakeCluster:
         if tls_dir is not None:
             self.ca_file, _, self._tls = _faults.self_signed(tls_dir)
         self._requests: list[tuple[str, str]] = []
+        self._writes: list[tuple[str, str, Any]] = []  # (method, path, JSON body) of POST/PUT/PATCH
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -573,6 +575,22 @@ class FakeCluster:
         """(method, path?query) of every request so far, percent-decoded, in arrival order."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def writes(self) -> list[tuple[str, str, Any]]:
+        """(method, path, decoded JSON body) of every POST/PUT/PATCH so far, in arrival order."""
+        with self._lock:
+            return list(self._writes)
+
+    def pod_finished(
+        self, namespace: str, pod: str, container: str, log: str, phase: str = "Succeeded"
+    ) -> None:
+        """Stand in for the kubelet: a created pod ran, ended in `phase` and left `log`."""
+        key = (kmock.resource("", "v1", "pods"), namespace, pod)
+        raw = copy.deepcopy(self._router.objects[key].raw)
+        raw["status"] = {**(raw.get("status") or {}), "phase": phase}
+        self._router.logs[(namespace, pod, container)] = log
+        self._router.objects[key] = raw
 
     def __enter__(self) -> FakeCluster:
         sock = socket.socket()
@@ -648,6 +666,9 @@ class FakeCluster:
         query = unquote_plus(raw.rel_url.raw_query_string)
         with self._lock:
             self._requests.append((raw.method, f"{raw.path}?{query}" if query else raw.path))
+            if raw.method in ("POST", "PUT", "PATCH"):
+                with contextlib.suppress(ValueError):
+                    self._writes.append((raw.method, raw.path, json.loads(body or b"null")))
         # Routed before kmock parses the URL: it answers 500 for /api/v1/namespaces, records
         # writes before any reaction can refuse them, and reactions share mutable response state.
         route = functools.partial(self._router.route, raw.method, raw.path, raw.query, body)

@@ -364,6 +364,15 @@ def _prod(sc: Scenario, ns: str = "prod") -> None:
     for cj in ("mongobackup", "mongorestore", "userdbrestore"):
         sc.add(_cronjob(cj, ns, c, suspend=cj != "mongobackup"))
     sc.add(*_services(ns, c, [("vantiq", 8080, False), ("mongodb", 27017, True)]))
+    sc.add(
+        _endpoints(
+            "vantiq",
+            ns,
+            c,
+            [p for p in sc.objects if p["kind"] == "Pod" and p["metadata"]["name"].startswith("vantiq-")],
+            8080,
+        )
+    )
     sc.add(_ingress("vantiq", ns, c, DOMAIN, "vantiq", 8080))
     sc.add(
         event(
@@ -433,6 +442,20 @@ def _services(ns: str, clock: Clock, specs: list[tuple[str, int, bool]]) -> list
         spec["clusterIP"] = "None" if headless else f"10.0.{len(name)}.{port % 250}"
         out.append({"apiVersion": "v1", "kind": "Service", "metadata": meta(name, ns, clock), "spec": spec})
     return out
+
+
+def _endpoints(name: str, ns: str, clock: Clock, pods: list[Obj], port: int) -> Obj:
+    """The Endpoints the controller keeps for a Service: its ready pods' IPs (VQ003)."""
+    addresses = [
+        {
+            "ip": p["status"]["podIP"],
+            "nodeName": p["spec"]["nodeName"],
+            "targetRef": {"kind": "Pod", "name": p["metadata"]["name"], "namespace": ns},
+        }
+        for p in pods
+    ]
+    subset = {"addresses": addresses, "ports": [{"name": "main", "port": port, "protocol": "TCP"}]}
+    return {"apiVersion": "v1", "kind": "Endpoints", "metadata": meta(name, ns, clock), "subsets": [subset]}
 
 
 def _ingress(name: str, ns: str, clock: Clock, host: str, service: str, port: int) -> Obj:
@@ -863,6 +886,9 @@ def baseline(clock: Clock | None = None) -> Scenario:
         )
     for name, ip, _ in NODES:
         sc.add(_node(name, ip, sc.clock), _lease(name, sc.clock))
+        sc.node_docs[(name, "configz")] = {
+            "kubeletconfig": {"clusterDomain": "cluster.local", "clusterDNS": ["10.0.0.10"]}
+        }
     _prod(sc)
     _shared(sc)
     _mount_volumes(sc)

@@ -9,9 +9,11 @@ import pytest
 
 from vantiq_health.plugin.api import RUN_KEY
 from vantiq_health.probes.endpoints import EndpointError, Endpoints, in_cluster, parse_endpoints
+from vantiq_health.probes.probe_pods import PodOptions
 
 ENDPOINTS_KEY = pytest.StashKey[object]()
 HUB_KEY = pytest.StashKey[object]()  # the session's Probes, set by the `probes` fixture
+PODS_KEY = pytest.StashKey[PodOptions]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,7 +24,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="vh_endpoint",
         metavar="NAME[@NS]=HOST:PORT|URL",
         default=[],
-        help="reach a service there (repeatable): postgres, mongodb, keycloak; e.g. mongodb@prod=10.0.0.5:27017",
+        help="reach a service there (repeatable): postgres, mongodb, keycloak, dns (the cluster DNS: "
+        "never port-forwarded); e.g. mongodb@prod=10.0.0.5:27017",
     )
     group.addoption(
         "--no-live",
@@ -39,6 +42,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=5.0,
         help="bound of every probe's connect and query (default 5); a dead target costs it once",
     )
+    group.addoption(
+        "--allow-probe-pods",
+        action="store_true",
+        dest="vh_allow_probe_pods",
+        default=False,
+        help="from a workstation, run the pod-network checks (NET001 live, NET002, NET005, VQ003) from a "
+        "short-lived probe pod in the first --namespace (needs create/delete pods there; deleted at the end)",
+    )
+    group.addoption(
+        "--probe-image",
+        dest="vh_probe_image",
+        metavar="IMAGE",
+        default=None,
+        help="the image of the probe pods (required with --allow-probe-pods): one with vantiq-health installed",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,6 +65,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[ENDPOINTS_KEY] = parse_endpoints(config.getoption("vh_endpoint") or [])
     except EndpointError as exc:
         raise pytest.UsageError(f"vantiq-health: {exc}") from None
+    allowed, image = config.getoption("vh_allow_probe_pods"), config.getoption("vh_probe_image")
+    if allowed and not image:
+        raise pytest.UsageError(
+            "vantiq-health: --allow-probe-pods needs --probe-image IMAGE (an image with vantiq-health installed)"
+        )
+    config.stash[PODS_KEY] = PodOptions(bool(allowed), image)
     timeout = config.getoption("vh_probe_timeout")
     if timeout is not None and timeout <= 0:
         raise pytest.UsageError("vantiq-health: --probe-timeout must be more than 0 seconds")
@@ -66,6 +90,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         else "from this workstation: port-forward to the pods of in-cluster Services"
     )
     lines = [f"live probes: on ({how}); --probe-timeout {config.getoption('vh_probe_timeout'):g} s"]
+    pods = config.stash.get(PODS_KEY, None)
+    if pods is not None and pods.allowed and not in_cluster():
+        lines.append(f"probe pods: allowed ({pods.image}), in {run.namespaces[0] if run.namespaces else '?'}")
     endpoints = config.stash.get(ENDPOINTS_KEY, None)
     if isinstance(endpoints, Endpoints) and endpoints.items:
         lines.append(f"endpoints: {endpoints.describe()}")

@@ -17,12 +17,14 @@ from vantiq_health.analysis.k8s import Obj, label_selector_matches
 from vantiq_health.i18n import msg, reason_of
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.credentials import EnvValue, env_of, lookup
+from vantiq_health.probes.probe_pods import PodOptions
 from vantiq_health.probes.result import ProbeResult, from_record
 from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
 
 if TYPE_CHECKING:  # the drivers load when a probe runs: a --no-live or snapshot run never imports them
     from vantiq_health.probes.influx_target import InfluxProbe
+    from vantiq_health.probes.network import Network
     from vantiq_health.probes.portforward import Forward
 
 
@@ -97,8 +99,17 @@ def _backing_pod(service: Obj, pods: list[Obj], port: int) -> tuple[str | None, 
 
 
 class Probes:
-    def __init__(self, run: Run, endpoints: ep.Endpoints, *, live: bool, timeout: float) -> None:
+    def __init__(
+        self,
+        run: Run,
+        endpoints: ep.Endpoints,
+        *,
+        live: bool,
+        timeout: float,
+        pod_options: PodOptions | None = None,
+    ) -> None:
         self.run, self.endpoints, self.live, self.timeout = run, endpoints, live, timeout
+        self.pod_options = pod_options or PodOptions()
         self._lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
         self._done: dict[Any, tuple[bool, Any]] = {}
@@ -107,6 +118,9 @@ class Probes:
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
 
     def results(self) -> list[ProbeResult]:
         """Every probe this session ran (for reports and --save-snapshot)."""
@@ -128,6 +142,9 @@ class Probes:
         if not ok:
             raise Unavailable(value)
         return value
+
+    def require_live(self) -> None:
+        self._require_live()
 
     def _require_live(self) -> None:
         if not self.live:
@@ -359,3 +376,21 @@ class Probes:
         """A SubjectAccessReview through the cluster view (it stores nothing); a snapshot replays saved answers."""
         self._require_live()
         return self.run.view.access_review(user, groups, verb, resource)
+
+    # -- the cluster network: NET001 live, NET002, NET005, VQ003 (probes/network.py) --------------
+    def network(self) -> Network:
+        """One run over the pod network per session: in-cluster, or from a probe pod."""
+        from vantiq_health.probes import network
+
+        found: Network = self._once(("network",), lambda: network.network(self))
+        return found
+
+    def dns(self, namespace: str) -> ProbeResult:
+        """The MongoDB headless-service lookup, UDP then TCP (--endpoint dns=, or the pod network)."""
+        from vantiq_health.probes import network
+
+        found: ProbeResult = self._once(
+            ("dns", namespace),
+            lambda: self._recorded(f"dns/{namespace}", lambda: network.dns(self, namespace)),
+        )
+        return found
