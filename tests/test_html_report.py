@@ -99,9 +99,10 @@ def test_report_opens_with_the_verdict_and_shows_findings_whole_and_what_was_not
     not_checked = dom[dom.index('class="vh-not-checked"') : dom.index('class="vh-passed"')]
     assert "ST001 [prod], ST001 [shared]" in not_checked
     assert "persistentvolumes" in not_checked
-    planned = min(i for i, e in catalog().items() if e.planned)
-    assert f"<b>{planned}</b> {catalog()[planned].title}" in not_checked
-    assert "no finding here does not mean these are fine" in not_checked
+    planned = sorted(i for i, e in catalog().items() if e.planned)
+    if planned:  # every check of the catalog is implemented today: the section then names none
+        assert f"<b>{planned[0]}</b> {catalog()[planned[0]].title}" in not_checked
+        assert "no finding here does not mean these are fine" in not_checked
     assert '<details class="vh-passed"><summary>' in dom  # passes collapsed
     assert not RAW_TUPLE.search(dom), "a skip reason is shown as a Python tuple"
 
