@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes.result import ProbeResult
 
 EXPECTED_DOMAIN = "cluster.local"
-TCP_53 = "Allow DNS over TCP (port 53/TCP) from the pods to the cluster DNS (security groups / NSG, NetworkPolicies, the DNS server's own config)"
+TCP_DIAGNOSIS = {"refused": "NET001.tcp_blocked", "dropped": "NET001.tcp_dropped"}
 
 
 def dns_verdict(result: ProbeResult, namespace: str) -> tuple[list[Finding], list[str]]:
@@ -27,37 +28,35 @@ def dns_verdict(result: ProbeResult, namespace: str) -> tuple[list[Finding], lis
     data, target = result.data, result.target
     qname = str(data.get("qname", ""))
     if data.get("udp") != "answered":
-        return [], [f"live: no UDP answer from the cluster DNS {target} ({result.error}): no verdict"]
+        return [], [msg("NET001.no_udp", target=target, error=result.error)]
     truncated = bool(data.get("truncated"))
-    facts = [
-        f"live from {result.vantage}: SRV {qname} over UDP without EDNS from {target}: {data.get('rcode')}, "
-        + ("truncated (TC)" if truncated else f"{data.get('udp_records', 0)} record(s), not truncated")
-    ]
+    how = (
+        msg("NET001.udp_truncated") if truncated else msg("NET001.udp_records", n=data.get("udp_records", 0))
+    )
+    said = msg(
+        "NET001.udp_said",
+        vantage=result.vantage,
+        qname=qname,
+        target=target,
+        rcode=data.get("rcode"),
+        how=how,
+    )
+    facts = [said]
     if not truncated:
-        return [], [*facts, "the answer fits in UDP here: TCP fallback not needed today"]
+        return [], [*facts, msg("NET001.fits")]
     tcp = data.get("tcp")
     if tcp == "answered":
-        return [], [*facts, f"TCP answered: {data.get('tcp_records', 0)} record(s) ({data.get('tcp_rcode')})"]
-    verdict = {"refused": "TCP blocked", "dropped": "TCP silently dropped"}.get(str(tcp), "TCP failed")
-    diagnosis = (
-        f"{verdict}: the cluster DNS answer for {qname} is truncated over UDP and the TCP retry "
-        f"{'is refused' if tcp == 'refused' else 'gets no answer' if tcp == 'dropped' else 'fails'}: "
-        "the MongoDB bootstrap peer finder cannot list its peers and mongodb-N stays in its bootstrap init container"
-    )
+        n, rcode = data.get("tcp_records", 0), data.get("tcp_rcode")
+        return [], [*facts, msg("NET001.tcp_answered", n=n, rcode=rcode)]
+    diagnosis = msg(TCP_DIAGNOSIS.get(str(tcp), "NET001.tcp_failed"), qname=qname)
     return [
         finding(
             "NET001",
             diagnosis,
-            [
-                result.error,
-                f"UDP answer truncated at the 512-byte limit (no EDNS); namespace {namespace}, length {len(namespace)}",
-            ],
+            [result.error, msg("NET001.udp_limit", namespace=namespace, length=len(namespace))],
             fix=[f"kubectl logs -n {namespace} mongodb-0 -c bootstrap"],
             severity="critical",
-            advice=[
-                TCP_53,
-                "Or shorten the namespace so the answer fits in 512 bytes (see the predictive facts).",
-            ],
+            advice=[msg("NET001.allow_tcp"), msg("NET001.shorten")],
         )
     ], facts
 
@@ -89,20 +88,17 @@ def domain_findings(sources: Mapping[str, str | None]) -> tuple[list[Finding], l
     wrong: dict[str, list[str]] = {}
     for source, domain in sorted(sources.items()):
         if domain is None:
-            facts.append(f"{source}: no cluster domain in it")
+            facts.append(msg("NET002.no_domain", source=source))
         elif domain == EXPECTED_DOMAIN:
-            facts.append(f"{source}: cluster domain {domain}")
+            facts.append(msg("NET002.domain", source=source, domain=domain))
         else:
-            wrong.setdefault(domain, []).append(f"{source}: clusterDomain {domain}")
+            wrong.setdefault(domain, []).append(msg("NET002.wrong_source", source=source, domain=domain))
     found = [
         finding(
             "NET002",
-            f"the cluster DNS domain is {domain}, not {EXPECTED_DOMAIN}: the MongoDB bootstrap peer finder "
-            f"looks its peers up under {EXPECTED_DOMAIN} and waits forever",
+            msg("NET002.wrong", domain=domain, expected=EXPECTED_DOMAIN),
             evidence,
-            advice=[
-                "Rebuild the cluster with the cluster.local domain (kubelet --cluster-domain, the DNS add-on's zone)."
-            ],
+            advice=[msg("NET002.rebuild")],
         )
         for domain, evidence in sorted(wrong.items())
     ]

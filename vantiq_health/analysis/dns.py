@@ -21,6 +21,8 @@ import dns.rrset
 from dns.rdtypes.IN.A import A
 from dns.rdtypes.IN.SRV import SRV
 
+from vantiq_health.i18n import msg
+
 UDP_LIMIT = 512  # bytes, a DNS message over UDP without EDNS (RFC 1035 4.2.1)
 TTL = 30
 
@@ -55,9 +57,9 @@ def _response(
     return response
 
 
-def _uncompressed(msg: dns.message.Message) -> int:
-    size = 12 + len(msg.question[0].name.to_wire() or b"") + 4
-    for rrset in msg.answer + msg.additional:
+def _uncompressed(message: dns.message.Message) -> int:
+    size = 12 + len(message.question[0].name.to_wire() or b"") + 4
+    for rrset in message.answer + message.additional:
         for rdata in rrset:
             size += len(rrset.name.to_wire() or b"") + 10 + len(rdata.to_wire() or b"")
     return size
@@ -73,8 +75,8 @@ def answer_size(
 ) -> AnswerSize:
     """Wire size of the SRV answer for `service` in `namespace` with the StatefulSet's pods as endpoints."""
     pods = [f"{statefulset}-{i}" for i in range(replicas)]
-    msg = _response(service, namespace, domain, pods, ports or [27017])
-    return AnswerSize(len(msg.to_wire()), _uncompressed(msg))
+    message = _response(service, namespace, domain, pods, ports or [27017])
+    return AnswerSize(len(message.to_wire()), _uncompressed(message))
 
 
 def crossing_length(
@@ -116,17 +118,27 @@ def prediction_facts(
     size = answer_size(service, namespace, statefulset, replicas, ports, domain)
     at_compressed, at_plain = crossing_length(service, namespace, statefulset, replicas, ports, domain)
     qname = f"{service}.{namespace}.svc.{domain}"
+    over_63 = msg("NET001.over_63")
     facts = [
-        f"SRV {qname}: {replicas} endpoint(s) x {len(ports or [27017])} port(s) = "
-        f"{size.compressed} bytes with name compression, {size.uncompressed} without (UDP limit {UDP_LIMIT}, no EDNS)",
-        f"namespace length here {len(namespace)}; the answer exceeds {UDP_LIMIT} bytes from length "
-        f"{at_compressed or 'over 63'} with compression, {at_plain or 'over 63'} without",
+        msg(
+            "NET001.srv_size",
+            qname=qname,
+            replicas=replicas,
+            ports=len(ports or [27017]),
+            compressed=size.compressed,
+            uncompressed=size.uncompressed,
+            limit=UDP_LIMIT,
+        ),
+        msg(
+            "NET001.ns_length",
+            length=len(namespace),
+            limit=UDP_LIMIT,
+            at_compressed=at_compressed or over_63,
+            at_plain=at_plain or over_63,
+        ),
     ]
     over_c, over_u = size.over()
     if over_c or over_u:
-        which = "always" if over_c else "when the cluster DNS does not compress names"
-        facts.append(
-            f"the answer is truncated over UDP {which}: the bootstrap peer finder then needs TCP to the cluster DNS "
-            "(port 53/TCP) — allow it, or shorten the namespace"
-        )
+        key = "NET001.truncated_always" if over_c else "NET001.truncated_uncompressed"
+        facts.append(msg(key))
     return facts

@@ -14,16 +14,7 @@ from typing import Protocol
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.findings import Finding, finding
-
-WHY_ONLY_VANTIQ = (
-    "Keycloak is routed through an ExternalName Service (a DNS name the ingress resolves), Vantiq through a "
-    "ClusterIP Service whose endpoints are pod IPs: blocked pod-IP traffic between nodes times out only Vantiq "
-    "(502/504 at the ingress) while Keycloak keeps answering"
-)
-OPEN_POD_TRAFFIC = (
-    "Open pod-IP traffic between the nodes: the security group / NSG rules between the node subnets, and the "
-    "CNI's NetworkPolicies, must allow the pod CIDRs"
-)
+from vantiq_health.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -82,11 +73,12 @@ def node_targets(nodes: list[Obj], pods: list[Obj]) -> tuple[list[Target], list[
             key=lambda p: (p["metadata"].get("namespace", ""), name(p)),
         )
         if not candidates:
-            notes.append(f"node {node}: no ready pod with a TCP port to connect to")
+            notes.append(msg("NET005.no_pod", node=node))
             continue
         pod = candidates[0]
         ip, port = str(pod["status"]["podIP"]), _tcp_port(pod) or 0
-        label = f"pod {pod['metadata'].get('namespace', '')}/{name(pod)} on node {node} ({ip}:{port})"
+        pod_name = f"{pod['metadata'].get('namespace', '')}/{name(pod)}"
+        label = msg("NET005.target", pod=pod_name, node=node, address=f"{ip}:{port}")
         targets.append(Target(f"node:{node}", ip, port, label))
     return targets, notes
 
@@ -106,7 +98,8 @@ def ready_endpoints(endpoints: Obj | None) -> tuple[list[tuple[str, int, str]], 
 def vantiq_targets(namespace: str, endpoints: Obj | None) -> list[Target]:
     ready, _ = ready_endpoints(endpoints)
     return [
-        Target(f"vq:{namespace}:{ip}:{port}", ip, port, f"pod {pod} ({ip}:{port})") for ip, port, pod in ready
+        Target(f"vq:{namespace}:{ip}:{port}", ip, port, msg("VQ003.target", pod=pod, address=f"{ip}:{port}"))
+        for ip, port, pod in ready
     ]
 
 
@@ -118,53 +111,45 @@ def endpoint_findings(
         return [
             finding(
                 "VQ003",
-                f"Service {service_name} does not exist in {namespace}: the Ingress has no backend",
+                msg("VQ003.no_service", service=service_name, namespace=namespace),
                 fix=[f"kubectl get svc -n {namespace}"],
             )
         ], []
     ready, not_ready = ready_endpoints(endpoints)
     if not ready:
-        evidence = [f"Endpoints {namespace}/{service_name}: 0 ready address(es), {not_ready} not ready"]
+        evidence = [msg("VQ003.no_ready_count", endpoints=f"{namespace}/{service_name}", not_ready=not_ready)]
         return [
             finding(
                 "VQ003",
-                f"Service {service_name} in {namespace} has no ready endpoints: the ingress answers 502/503 for Vantiq",
+                msg("VQ003.no_ready", service=service_name, namespace=namespace),
                 evidence,
                 fix=[
                     f"kubectl get endpoints {service_name} -n {namespace} -o wide",
                     f"kubectl get pods -n {namespace} -o wide",
                 ],
                 object=service,
-                advice=["Find why the vantiq pods are not Ready (WL002 readiness probes, WL004 replicas)."],
+                advice=[msg("VQ003.why_not_ready")],
             )
         ], []
     pods = sorted({pod for _, _, pod in ready})
-    return [], [
-        f"Service {service_name}: {len(ready)} ready endpoint(s) ({', '.join(pods)}), {not_ready} not ready"
-    ]
+    return [], [msg("VQ003.ready", service=service_name, n=len(ready), pods=tuple(pods), not_ready=not_ready)]
 
 
 def unreachable(targets: list[Target], results: Mapping[str, Connected]) -> list[tuple[Target, Connected]]:
     return [(t, results[t.key]) for t in targets if t.key in results and results[t.key].error_class]
 
 
-def connect_findings(
-    check_id: str, failed: list[tuple[Target, Connected]], vantage: str, about: str
-) -> list[Finding]:
+def connect_findings(check_id: str, failed: list[tuple[Target, Connected]], vantage: str) -> list[Finding]:
     """NET005 / VQ003 live: one finding per unreachable pod IP."""
     found = []
     for target, result in failed:
-        advice = [OPEN_POD_TRAFFIC]
+        advice = [msg(f"{check_id}.open_pod_traffic")]
         if check_id == "VQ003":
-            advice.append(WHY_ONLY_VANTIQ)
-        found.append(
-            finding(
-                check_id,
-                f"{about}{target.label} is not reachable from {vantage}: {result.error_class}",
-                [result.error],
-                advice=advice,
-            )
+            advice.append(msg("VQ003.why_only_vantiq"))
+        diagnosis = msg(
+            f"{check_id}.unreachable", target=target.label, vantage=vantage, error_class=result.error_class
         )
+        found.append(finding(check_id, diagnosis, [result.error], advice=advice))
     return found
 
 
@@ -174,8 +159,12 @@ def cross_node(
     """NET005: every node's pod IP but the vantage's own node's answers TCP; (findings, facts, tried)."""
     others = [t for t in targets if t.key.startswith("node:") and t.key != f"node:{own_node}"]
     tried = [t for t in others if t.key in results]
-    found = connect_findings("NET005", unreachable(tried, results), vantage, "")
-    facts = [f"TCP from {vantage} to {t.label}: connected" for t in tried if not results[t.key].error_class]
+    found = connect_findings("NET005", unreachable(tried, results), vantage)
+    facts = [
+        msg("NET005.connected", vantage=vantage, target=t.label)
+        for t in tried
+        if not results[t.key].error_class
+    ]
     if own_node is None:
-        facts.append("the vantage's own node is not known: every node's pod was tried")
+        facts.append(msg("NET005.own_node_unknown"))
     return found, facts, len(tried)

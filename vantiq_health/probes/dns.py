@@ -19,6 +19,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
+from vantiq_health.i18n import msg
 from vantiq_health.probes.result import ERROR, REFUSED, TIMEOUT, UNREACHABLE, ProbeResult
 
 # data["tcp"] values
@@ -61,11 +62,13 @@ def _udp(result: ProbeResult, qname: str, host: str, port: int, timeout: float) 
     try:
         answer = dns.query.udp(_query(qname), host, port=port, timeout=timeout, ignore_unexpected=True)
     except dns.exception.Timeout:
-        result.error_class, result.error = TIMEOUT, f"no UDP answer from {host}:{port} within {timeout:g} s"
+        result.error_class = TIMEOUT
+        result.error = msg("NET001.udp_timeout", target=f"{host}:{port}", timeout=timeout)
         result.data["udp"] = "timeout"
         return None
     except (OSError, dns.exception.DNSException) as exc:
-        result.error_class, result.error = UNREACHABLE, f"UDP query to {host}:{port}: {exc}"
+        result.error_class = UNREACHABLE
+        result.error = msg("NET001.udp_error", target=f"{host}:{port}", error=str(exc))
         result.data["udp"] = "error"
         return None
     result.reached.append("resolve")
@@ -86,18 +89,20 @@ def _tcp(result: ProbeResult, qname: str, host: str, port: int, timeout: float) 
     except ConnectionRefusedError:
         result.data["tcp"] = TCP_REFUSED
         result.error_class = REFUSED
-        result.error = f"TCP blocked: {host}:{port} refused the TCP connection the truncated answer needs"
+        result.error = msg("NET001.tcp_refused", target=f"{host}:{port}")
         return
     except (dns.exception.Timeout, TimeoutError, EOFError, ConnectionResetError) as exc:
         waited = time.monotonic() - started
         result.data["tcp"] = TCP_DROPPED
         result.error_class = TIMEOUT
-        how = "no answer" if not isinstance(exc, EOFError | ConnectionResetError) else "the connection closed"
-        result.error = f"TCP silently dropped: {how} from {host}:{port} over TCP after {waited:.1f} s"
+        closed = isinstance(exc, EOFError | ConnectionResetError)
+        key = "NET001.tcp_closed" if closed else "NET001.tcp_no_answer"
+        result.error = msg(key, target=f"{host}:{port}", waited=round(waited, 1))
         return
     except (OSError, dns.exception.DNSException) as exc:
         result.data["tcp"] = "error"
-        result.error_class, result.error = ERROR, f"TCP query to {host}:{port}: {exc}"
+        result.error_class = ERROR
+        result.error = msg("NET001.tcp_error", target=f"{host}:{port}", error=str(exc))
         return
     result.reached.append("tcp")
     result.data.update(tcp=TCP_ANSWERED, tcp_records=sum(len(r) for r in answer.answer))

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from vantiq_health.i18n import Msg, msg
 from vantiq_health.probes import dns as dns_probe
 from vantiq_health.probes.result import REFUSED, TIMEOUT, UNREACHABLE, ProbeResult
 
@@ -77,11 +78,15 @@ def connect(target: str, host: str, port: int, timeout: float) -> Connect:
         with socket.create_connection((host, port), timeout=timeout):
             pass
     except TimeoutError:
-        return Connect(target, TIMEOUT, f"TCP {host}:{port} timed out after {timeout:g} s", took())
+        return Connect(
+            target, TIMEOUT, msg("NET005.tcp_timeout", target=f"{host}:{port}", timeout=timeout), took()
+        )
     except ConnectionRefusedError:
-        return Connect(target, REFUSED, f"TCP {host}:{port}: connection refused", took())
+        return Connect(target, REFUSED, msg("NET005.tcp_refused", target=f"{host}:{port}"), took())
     except OSError as exc:
-        return Connect(target, UNREACHABLE, f"TCP {host}:{port}: {exc}", took())
+        return Connect(
+            target, UNREACHABLE, msg("NET005.tcp_error", target=f"{host}:{port}", error=str(exc)), took()
+        )
     return Connect(target, latency_ms=took())
 
 
@@ -113,17 +118,50 @@ def execute(
                 found = dns_probe.probe(qname, servers[0], dns_port, plan.timeout, vantage)
             else:
                 found = ProbeResult(
-                    "dns", "", vantage, error_class="error", error=f"no nameserver in {resolv_path}"
+                    "dns",
+                    "",
+                    vantage,
+                    error_class="error",
+                    error=msg("NET001.no_nameserver", path=resolv_path),
                 )
-            out["dns"][ns] = found.to_dict()
-        out["tcp"] = {k: vars(f.result()) for k, f in tcp.items()}
+            out["dns"][ns] = {**found.to_dict(), "error_msg": _text_doc(found.error)}
+        out["tcp"] = {
+            k: {**vars(f.result()), "error_msg": _text_doc(f.result().error)} for k, f in tcp.items()
+        }
+    return out
+
+
+def _text_doc(text: Any) -> Any:
+    """A text for the JSON: a message as its key and parameters, so the reader renders it in its language."""
+    if isinstance(text, Msg):
+        return {"key": text.key, "params": {k: _text_doc(v) for k, v in text.params}}
+    return text
+
+
+def _text(doc: Any, english: Any) -> str:
+    """A text `_text_doc` wrote, as a message again; the English text when this version does not know it."""
+    if not isinstance(doc, dict):
+        return str(english)
+    try:
+        params = {
+            str(k): _text(v, v) if isinstance(v, dict) else v for k, v in (doc.get("params") or {}).items()
+        }
+        return msg(str(doc["key"]), **params)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return str(english)
+
+
+def _with_text(record: dict[str, Any]) -> dict[str, Any]:
+    out = dict(record)
+    said = out.pop("error_msg", None)
+    out["error"] = _text(said, out.get("error", ""))
     return out
 
 
 def parse(doc: dict[str, Any], vantage: str) -> NetRun:
     """A run's JSON (from this process or a probe pod's log) as records."""
-    dns = {str(ns): ProbeResult(**r) for ns, r in (doc.get("dns") or {}).items()}
-    tcp = {str(k): Connect(**c) for k, c in (doc.get("tcp") or {}).items()}
+    dns = {str(ns): ProbeResult(**_with_text(r)) for ns, r in (doc.get("dns") or {}).items()}
+    tcp = {str(k): Connect(**_with_text(c)) for k, c in (doc.get("tcp") or {}).items()}
     search = doc.get("search")
     return NetRun(
         vantage,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vantiq_health.analysis.pod_network import Target, node_targets, vantiq_targets
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.partial import gather
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.dns import headless_qname
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
 
 FLAG = "--allow-probe-pods --probe-image IMAGE"
 RECORD = "probe/network"  # the pod-network run, remembered for --save-snapshot
-NEEDS_NETWORK = f"needs the cluster's pod network: run the suite in a pod, or pass {FLAG} (probe pods)"
-DNS_NOT_FORWARDED = (
-    "DNS is never port-forwarded (UDP): pass --endpoint dns=HOST:PORT (the cluster DNS, e.g. over a VPN), "
-    f"run the suite in a pod, or pass {FLAG} (probe pods)"
-)
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ def plan(hub: Probes) -> tuple[Plan, dict[str, Target], list[str]]:
         nodes = run.view.objects("nodes")
     except Unavailable as exc:
         nodes = []
-        notes.append(f"nodes: {exc}")
+        notes.append(msg("NET005.nodes_not_listed", why=reason_of(exc)))
     targets, why = node_targets(nodes, [p for seen in pods for p in seen["pods"]])
     notes += why
     for ns in namespaces:
@@ -78,13 +74,14 @@ def _probe_pod(hub: Probes, the_plan: Plan, node: str | None) -> tuple[dict[str,
 
     api = getattr(hub.run.view, "api", None)
     if api is None or not hub.run.namespaces:
-        raise Unavailable("probe pods need a live cluster connection and an installation namespace")
+        raise Unavailable(msg("NET005.probe_pods_need_live"))
     image = hub.pod_options.image or ""
     pods = ProbePods(api, hub.run.namespaces[0], image, hub.timeout)
     hub.on_close(pods.close)
     name, log = pods.run([the_plan.to_json()], node)
     doc = result_of(name, log)
-    return doc, f"probe pod {hub.run.namespaces[0]}/{name} on node {doc.get('node') or node or '?'}"
+    pod = f"{hub.run.namespaces[0]}/{name}"
+    return doc, msg("NET005.probe_pod_vantage", pod=pod, node=doc.get("node") or node or "?")
 
 
 def _recalled(hub: Probes) -> NetRun:
@@ -93,14 +90,11 @@ def _recalled(hub: Probes) -> NetRun:
 
     saved = hub.run.view.recall(RECORD)
     if saved is None:
-        raise Unavailable(
-            "a snapshot holds no live service and this one no record of the pod-network run: live checks skip "
-            "(run against the cluster, or capture with --save-snapshot from a live run)"
-        )
+        raise Unavailable(msg("NET005.snapshot_no_record"))
     try:
         return parse(saved["doc"], str(saved["vantage"]))
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise Unavailable("the snapshot's record of the pod-network run is not understood") from None
+        raise Unavailable(msg("NET005.snapshot_bad_record")) from None
 
 
 def first_ready_node(hub: Probes) -> str | None:
@@ -132,7 +126,7 @@ def network(hub: Probes) -> Network:
     elif hub.pod_options.allowed:
         doc, vantage = _probe_pod(hub, the_plan, first_ready_node(hub))
     else:
-        raise Unavailable(NEEDS_NETWORK)
+        raise Unavailable(msg("NET005.needs_network", flag=FLAG))
     hub.run.view.remember(RECORD, {"vantage": vantage, "doc": doc})
     return Network(parse(doc, vantage), targets, notes)
 
@@ -146,10 +140,10 @@ def dns(hub: Probes, namespace: str) -> ProbeResult:
     if explicit is not None:
         return dns_probe.probe(qname, explicit.host, explicit.port, hub.timeout, ep.EXPLICIT)
     if not ep.in_cluster() and not hub.pod_options.allowed:
-        raise Unavailable(DNS_NOT_FORWARDED)
+        raise Unavailable(msg("NET001.dns_not_forwarded", flag=FLAG))
     found = hub.network().run.dns.get(namespace)
     if found is None:
-        raise Unavailable(f"the pod-network run did not query DNS for {namespace}")
+        raise Unavailable(msg("NET001.not_queried", namespace=namespace))
     return found
 
 
@@ -162,21 +156,21 @@ def domain_sources(hub: Probes) -> tuple[dict[str, str | None], list[str]]:
         nodes = sorted(n["metadata"]["name"] for n in view.objects("nodes"))
     except Unavailable as exc:
         nodes = []
-        why.append(f"kubelet configz: nodes not listed ({exc})")
+        why.append(msg("NET002.configz_no_nodes", why=reason_of(exc)))
     for node in nodes:
         try:
             doc = view.node_proxy(node, "configz")
         except Unavailable as exc:
-            why.append(f"kubelet configz: {exc}")
+            why.append(msg("NET002.configz_unread", why=reason_of(exc)))
             break  # the same permission (or capture) is missing for the other nodes
-        sources[f"node {node} (kubelet configz)"] = configz_domains({node: doc})[node]
+        sources[msg("NET002.source_configz", node=node)] = configz_domains({node: doc})[node]
     try:
         net = hub.network()
     except Unavailable as exc:
-        why.append(f"a pod's resolv.conf: {exc}")
+        why.append(msg("NET002.resolv_unread", why=reason_of(exc)))
     else:
         if net.run.search is None:
-            why.append(f"a pod's resolv.conf: not readable from {net.run.vantage}")
+            why.append(msg("NET002.resolv_not_readable", vantage=net.run.vantage))
         else:
-            sources[f"resolv.conf search path ({net.run.vantage})"] = search_domain(net.run.search)
+            sources[msg("NET002.source_resolv", vantage=net.run.vantage)] = search_domain(net.run.search)
     return sources, why

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from vantiq_health.i18n import msg
 from vantiq_health.view.base import Unavailable
 
 RUN_LABEL = "vantiq-health/run"
@@ -104,7 +105,9 @@ class ProbePods:
                 method, url, header_params=headers, body=data, _request_timeout=(self.timeout, self.timeout)
             ).response
         except Exception as exc:  # the client's own and urllib3's: the pod's fate is unknown
-            raise Unavailable(f"probe pod: {method} {path} failed: {exc}") from None
+            raise Unavailable(
+                msg("NET005.pod_call_failed", call=f"{method} {path}", error=str(exc))
+            ) from None
         try:
             return int(resp.status), bytes(resp.data or b"")
         finally:
@@ -136,16 +139,15 @@ class ProbePods:
             status, body = self._call("POST", self._path(), spec)
             if status == 403:
                 raise Unavailable(
-                    f"needs: {PERMISSION} in {self.namespace} for probe pods (the optional Role in the README)"
+                    msg("NET005.pod_forbidden", permission=PERMISSION, namespace=self.namespace)
                 )
             if status not in (200, 201):
-                raise Unavailable(
-                    f"probe pod {name}: create answered {status}: {body[:200].decode('utf-8', 'replace')}"
-                )
+                said = body[:200].decode("utf-8", "replace")
+                raise Unavailable(msg("NET005.pod_create_failed", pod=name, status=status, body=said))
             self._wait(name, time.monotonic() + deadline)
             status, body = self._call("GET", self._path(name) + "/log", query=[("container", "probe")])
             if status != 200:
-                raise Unavailable(f"probe pod {name}: its log answered {status}")
+                raise Unavailable(msg("NET005.pod_log_failed", pod=name, status=status))
             return name, body.decode("utf-8", "replace")
         finally:
             self._delete(name)
@@ -165,8 +167,14 @@ class ProbePods:
                 return
             time.sleep(min(0.5, max(0.0, until - time.monotonic())))
         raise Unavailable(
-            f"probe pod {self.namespace}/{name} ({self.image}) did not finish within "
-            f"{START_FACTOR} x --probe-timeout = {self.timeout * START_FACTOR:g} s (last phase {phase})"
+            msg(
+                "NET005.pod_not_finished",
+                pod=f"{self.namespace}/{name}",
+                image=self.image,
+                factor=START_FACTOR,
+                seconds=self.timeout * START_FACTOR,
+                phase=phase,
+            )
         )
 
     def _delete(self, name: str) -> None:
@@ -208,5 +216,5 @@ def result_of(name: str, log: str) -> dict[str, Any]:
             doc = json.loads(line[len(MARK) :])
             if isinstance(doc, dict):
                 return doc
-    last = log.strip().splitlines()[-1:] or ["an empty log"]
-    raise Unavailable(f"probe pod {name} printed no result (is the image the suite's own?): {last[0][:200]}")
+    last = log.strip().splitlines()[-1:] or [msg("NET005.empty_log")]
+    raise Unavailable(msg("NET005.pod_no_result", pod=name, last=last[0][:200]))
