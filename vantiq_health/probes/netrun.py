@@ -124,27 +124,27 @@ def execute(
                     error_class="error",
                     error=msg("NET001.no_nameserver", path=resolv_path),
                 )
-            out["dns"][ns] = {**found.to_dict(), "error_msg": _text_doc(found.error)}
+            out["dns"][ns] = {**found.to_dict(), "error_msg": text_doc(found.error)}
         out["tcp"] = {
-            k: {**vars(f.result()), "error_msg": _text_doc(f.result().error)} for k, f in tcp.items()
+            k: {**vars(f.result()), "error_msg": text_doc(f.result().error)} for k, f in tcp.items()
         }
     return out
 
 
-def _text_doc(text: Any) -> Any:
+def text_doc(text: Any) -> Any:
     """A text for the JSON: a message as its key and parameters, so the reader renders it in its language."""
     if isinstance(text, Msg):
-        return {"key": text.key, "params": {k: _text_doc(v) for k, v in text.params}}
+        return {"key": text.key, "params": {k: text_doc(v) for k, v in text.params}}
     return text
 
 
-def _text(doc: Any, english: Any) -> str:
-    """A text `_text_doc` wrote, as a message again; the English text when this version does not know it."""
+def text_of(doc: Any, english: Any) -> str:
+    """A text `text_doc` wrote, as a message again; the English text when this version does not know it."""
     if not isinstance(doc, dict):
         return str(english)
     try:
         params = {
-            str(k): _text(v, v) if isinstance(v, dict) else v for k, v in (doc.get("params") or {}).items()
+            str(k): text_of(v, v) if isinstance(v, dict) else v for k, v in (doc.get("params") or {}).items()
         }
         return msg(str(doc["key"]), **params)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
@@ -154,7 +154,7 @@ def _text(doc: Any, english: Any) -> str:
 def _with_text(record: dict[str, Any]) -> dict[str, Any]:
     out = dict(record)
     said = out.pop("error_msg", None)
-    out["error"] = _text(said, out.get("error", ""))
+    out["error"] = text_of(said, out.get("error", ""))
     return out
 
 

@@ -86,13 +86,13 @@ def _probe_pod(hub: Probes, the_plan: Plan, node: str | None) -> tuple[dict[str,
 
 def _recalled(hub: Probes) -> NetRun:
     """Offline: the pod-network run a live run saved with --save-snapshot."""
-    from vantiq_health.probes.netrun import parse
+    from vantiq_health.probes.netrun import parse, text_of
 
     saved = hub.run.view.recall(RECORD)
     if saved is None:
         raise Unavailable(msg("NET005.snapshot_no_record"))
     try:
-        return parse(saved["doc"], str(saved["vantage"]))
+        return parse(saved["doc"], text_of(saved.get("vantage_msg"), saved["vantage"]))
     except (KeyError, TypeError, ValueError, AttributeError):
         raise Unavailable(msg("NET005.snapshot_bad_record")) from None
 
@@ -115,7 +115,7 @@ def first_ready_node(hub: Probes) -> str | None:
 
 def network(hub: Probes) -> Network:
     """The one run over the pod network of this session (in-cluster, or a probe pod; offline, its record)."""
-    from vantiq_health.probes.netrun import parse
+    from vantiq_health.probes.netrun import parse, text_doc
 
     hub.require_live()
     the_plan, targets, notes = plan(hub)
@@ -127,7 +127,7 @@ def network(hub: Probes) -> Network:
         doc, vantage = _probe_pod(hub, the_plan, first_ready_node(hub))
     else:
         raise Unavailable(msg("NET005.needs_network", flag=FLAG))
-    hub.run.view.remember(RECORD, {"vantage": vantage, "doc": doc})
+    hub.run.view.remember(RECORD, {"vantage": vantage, "vantage_msg": text_doc(vantage), "doc": doc})
     return Network(parse(doc, vantage), targets, notes)
 
 
