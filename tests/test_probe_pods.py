@@ -232,3 +232,40 @@ def test_an_interrupted_run_deletes_its_probe_pod(tmp_path: Path, signum: int) -
         name = _created(fake)[0]["metadata"]["name"]
         assert _deleted(fake) == [name], out
     assert proc.returncode != 0, out
+
+
+def test_a_japanese_run_says_the_pod_network_verdicts_in_japanese(
+    kubelet_run: Any, pytester: pytest.Pytester
+) -> None:
+    """The connect errors travel from the probe pod as message keys: the workstation renders them."""
+    sc = baseline()
+    sc.node_docs.clear()
+    search = "prod.svc.example.internal svc.example.internal example.internal"
+    run, _ = kubelet_run(sc, {"10.244.2.22"}, search, "--lang=ja", "--save-snapshot=saved")
+    assert run.with_outcome("failed") == {("NET002", None), ("NET005", None), ("VQ003", "prod")}, run.output()
+    net005 = run.message("NET005", None)
+    assert "ノード aks-nodepool1-2 の Pod prod/vantiq-2（10.244.2.22:8080） に" in net005, net005
+    assert "から到達できません: refused" in net005, net005
+    assert ": 接続が拒否されました" in net005, net005  # the probe pod's error, rendered here
+    assert "ノード間の Pod IP の通信を許可してください" in net005
+    vq003 = run.message("VQ003", "prod")
+    assert "Vantiq のエンドポイント Pod vantiq-2（10.244.2.22:8080） に" in vq003, vq003
+    assert "Vantiq だけがタイムアウトし" in vq003
+    net002 = run.message("NET002", None)
+    assert "クラスターの DNS ドメインが cluster.local ではなく example.internal です" in net002, net002
+    for english in ("is not reachable", "connection refused", "Keycloak is routed", "waits forever"):
+        assert english not in net005 + vq003 + net002, english
+    offline = run_snapshot(pytester, pytester.path / "saved", NETWORK, "--lang=ja")
+    assert offline.message("NET005", None) == net005
+
+
+def test_a_japanese_run_names_the_flag_in_japanese(pytester: pytest.Pytester) -> None:
+    sc = baseline()
+    sc.forbidden.append(("get", "nodes/proxy", None))
+    with _fake(sc) as fake:
+        run = _run(pytester, fake, NETWORK, "--lang=ja")
+    net005 = run.message("NET005", None)
+    assert "クラスターの Pod ネットワークが必要です" in net005, net005
+    assert "--allow-probe-pods --probe-image IMAGE" in net005
+    assert "Pod の resolv.conf: クラスターの Pod ネットワークが必要です" in run.message("NET002", None)
+    assert "各エンドポイントの Pod IP への TCP は試していません" in run.message("VQ003", "prod")

@@ -145,3 +145,26 @@ def test_from_a_workstation_without_dns_endpoint_dns_is_not_port_forwarded(pytes
     assert "live verdict (UDP, then TCP to the cluster DNS) not run: DNS is never port-forwarded" in message
     assert "--endpoint dns=HOST:PORT" in message
     assert "--allow-probe-pods --probe-image IMAGE" in message
+
+
+def test_a_japanese_run_gives_the_dns_verdict_in_japanese(pytester: pytest.Pytester) -> None:
+    with dns_server(QNAME, MANY, "refused") as server:
+        run = run_live(
+            pytester,
+            baseline(),
+            "--check=NET001",
+            "--lang=ja",
+            f"--endpoint=dns=127.0.0.1:{server.port}",
+            "--probe-timeout=1",
+            live=True,
+        )
+    assert run.outcomes() == {("NET001", "prod"): "failed"}, run.output()
+    message = run.message("NET001", "prod")
+    for fragment in (
+        "TCP がブロックされています: mongodb.prod.svc.cluster.local. のクラスター DNS の応答",
+        "切り詰められた応答に必要な TCP 接続を 127.0.0.1:",
+        "名前圧縮ありで",
+        "Pod からクラスター DNS への DNS over TCP（ポート 53/TCP）を許可してください",
+    ):
+        assert fragment in message, message
+    assert "refused the TCP connection" not in message
