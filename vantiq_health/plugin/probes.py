@@ -24,8 +24,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="vh_endpoint",
         metavar="NAME[@NS]=HOST:PORT|URL",
         default=[],
-        help="reach a service there (repeatable): postgres, mongodb, keycloak, dns (the cluster DNS: "
-        "never port-forwarded); e.g. mongodb@prod=10.0.0.5:27017",
+        help="reach a service there (repeatable): postgres, mongodb, keycloak, influxdb, grafana, grafanadb, "
+        "ingress, dns (the cluster DNS: never port-forwarded); e.g. mongodb@prod=10.0.0.5:27017",
     )
     group.addoption(
         "--no-live",
