@@ -15,15 +15,18 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from vantiq_health.i18n import msg
+
 NAMES = ("postgres", "mongodb", "keycloak", "influxdb", "grafana", "grafanadb", "dns", "ingress")
 HTTP_NAMES = {"keycloak": "/auth", "grafana": "", "influxdb": "", "ingress": ""}
 _SPEC = re.compile(r"(?P<name>[a-z]+)(?:@(?P<ns>[a-z0-9]([-a-z0-9]*[a-z0-9])?))?=(?P<target>.+)")
 
 # vantages
-EXPLICIT = "explicit --endpoint"
-POD_NETWORK = "pod network (in-cluster)"
-PORT_FORWARD = "port-forward to the service's pod"
-WORKSTATION = "this workstation"
+# (each a `Msg`: its English text is the machine value, shown in the run's language)
+EXPLICIT = msg("common.vantage_explicit")  # "explicit --endpoint"
+POD_NETWORK = msg("common.vantage_pod_network")  # "pod network (in-cluster)"
+PORT_FORWARD = msg("common.vantage_port_forward")  # "port-forward to the service's pod"
+WORKSTATION = msg("common.vantage_workstation")  # "this workstation"
 JUDGES_NETWORK = {EXPLICIT, POD_NETWORK, PORT_FORWARD}
 NOT_REACHABLE = "not reachable from here — run in the cluster or pass --endpoint"
 
