@@ -70,13 +70,17 @@ def test_the_config_file_and_the_locale_choose_japanese(
     assert "[WL003] 確認" not in by_config.message("WL003", "prod")
     assert "件の問題があります" in by_config.message("WL003", "prod")
     assert "出典: 運用ノート 「MongoDB Podが起動しない」" in by_config.message("WL003", "prod")
-    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
-    monkeypatch.delenv("LC_ALL", raising=False)
-    monkeypatch.delenv("LC_MESSAGES", raising=False)
-    by_locale = run_snapshot(pytester, snap)
+    by_locale = run_snapshot(pytester, snap, locale="ja_JP.UTF-8")
     assert by_locale.doc["lang"] == "ja"
-    by_option = run_snapshot(pytester, snap, "--lang", "en")  # the option wins over the locale
+    by_option = run_snapshot(pytester, snap, "--lang", "en", locale="ja_JP.UTF-8")  # the option wins
     assert by_option.doc["lang"] == "en"
+    by_usage_error = run_snapshot(pytester, snap, locale="ja_JP.UTF-8", namespaces=("nope",))
+    assert "vantiq-health: namespace nope がスナップショットに存在しません" in by_usage_error.output()
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")  # a developer's Japanese locale: the harness pins its own
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    pinned = run_snapshot(pytester, snap)
+    assert pinned.doc["lang"] == "en"
+    assert "finding" in pinned.message("WL003", "prod")
     assert "finding" in by_option.message("WL003", "prod")
 
 
