@@ -134,5 +134,14 @@ def test_usage_errors_are_japanese_in_a_japanese_run(pytester: pytest.Pytester, 
     assert f"vantiq-health: kubeconfig {tmp_path / 'none'} が存在しません" in no_kubeconfig.output()
     not_a_dir = run_suite(pytester, "--snapshot", str(config), "--lang", "ja")
     assert f"vantiq-health: スナップショット {config} はフォルダーではありません" in not_a_dir.output()
-    for run in (missing, bad, no_kubeconfig, not_a_dir):
-        assert not re.search(r"does not exist|unknown key|is not a directory", run.output()), run.output()
+    endpoint = run_snapshot(pytester, snap, "--lang", "ja", "--endpoint", "nosuch=h:1")
+    assert (
+        "vantiq-health: --endpoint nosuch=h:1: 不明なサービス nosuch です（使えるサービス: postgres"
+        in endpoint.output()
+    )
+    timeout = run_snapshot(pytester, snap, "--lang", "ja", "--probe-timeout", "0")
+    assert "vantiq-health: --probe-timeout は 0 秒より大きくしてください" in timeout.output()
+    for run in (missing, bad, no_kubeconfig, not_a_dir, endpoint, timeout):
+        assert not re.search(
+            r"does not exist|unknown key|is not a directory|expected|must be", run.output()
+        ), run.output()
