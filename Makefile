@@ -33,7 +33,8 @@ browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will skip"; }
 	@[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null) || echo "fonts-noto-cjk not installed: the Japanese report test will skip"; }
 
-# The probe tests start a real PostgreSQL (Debian's, any version) on loopback (tests/probes/postgres.py); without it they skip.
+# The probe tests start a real PostgreSQL (Debian's, any version) and InfluxDB 1.x on loopback (tests/probes/); without them they skip.
 .PHONY: servers
 servers:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || echo "postgresql not installed: the PostgreSQL probe tests will skip"; }
+	@command -v influxd >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb >/dev/null) || echo "influxdb not installed: the InfluxDB probe tests will skip"; }

@@ -38,7 +38,7 @@ def capture(sc: Scenario, target: Path) -> Path:
     if kubectl is None:
         pytest.skip("kubectl is not installed")
     target.mkdir(parents=True)
-    with FakeCluster(sc.objects, logs=sc.logs, version=sc.version) as fake:
+    with FakeCluster(sc.objects, logs=sc.logs, version=sc.version, node_docs=sc.node_docs) as fake:
         kc = str(fake.write_kubeconfig(target.parent / "capture-kubeconfig"))
 
         def kubectl_to(name: str, *args: str) -> None:
@@ -53,6 +53,11 @@ def capture(sc: Scenario, target: Path) -> Path:
             kubectl_to(f"{kind}.json", "get", kind, "-o", "json")
         kubectl_to("leases.json", "get", "leases", "-n", "kube-node-lease", "-o", "json")
         kubectl_to("version.json", "version", "-o", "json")
+        for node, path in sorted(
+            sc.node_docs
+        ):  # the README's `kubectl get --raw` loop, for the nodes that answer
+            stem = "stats-summary" if path == "stats/summary" else "configz"
+            kubectl_to(f"{stem}-{node}.json", "get", "--raw", f"/api/v1/nodes/{node}/proxy/{path}")
         subprocess.run(
             [
                 kubectl,

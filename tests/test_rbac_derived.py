@@ -61,7 +61,6 @@ SUBRESOURCE_VERBS = {
 # Grants of work in flight whose scenarios do not request them yet: (permission, why).
 # Each entry must be removed once a scenario requests it (test_awaiting_grants_are_not_yet_used).
 AWAITING: dict[tuple[str, str, str, str], str] = {
-    ("", "nodes", "proxy", "get"): "kubelet stats/summary and configz (metrics, network checks in flight)",
     ("authorization.k8s.io", "subjectaccessreviews", "", "create"): "MT005 asks the API server (in flight)",
     ("", "pods", "", "create"): "probe pods of the network checks (in flight)",
     ("", "pods", "", "delete"): "probe pods of the network checks (in flight)",

@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 
 from tests.harness import SuiteRun, run_live, run_snapshot
-from tests.scenarios import broken, broken_environment, broken_keycloak_mongo, broken_storage, broken_tls
+from tests.scenarios import (
+    broken,
+    broken_environment,
+    broken_influx,
+    broken_keycloak_mongo,
+    broken_storage,
+    broken_tls,
+)
 from tests.scenarios.installation import baseline
 from tests.scenarios.kubectl import write_cluster_info_dump, write_get_output
 from tests.scenarios.variants import Variant, Verdicts, build
@@ -20,6 +27,7 @@ VARIANTS = [
     *broken_storage.VARIANTS,
     *broken_environment.VARIANTS,
     *broken_keycloak_mongo.VARIANTS,
+    *broken_influx.VARIANTS,
     *broken_tls.VARIANTS,
 ]
 WARNING_VARIANTS = [v for v in VARIANTS if v.warns]

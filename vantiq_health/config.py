@@ -44,6 +44,9 @@ DEFAULT_NAMES: dict[str, str] = {
     "influxdb": "influxdb",
     "telegraf_ds": "telegraf-ds",
     "telegraf_prom": "telegraf-prom",
+    "influxdb_secret": "influxdb-auth",  # MT003/MT008: the InfluxDB login, from this Secret's keys
+    "influxdb_user_key": "influxdb-user",
+    "influxdb_password_key": "influxdb-password",
 }
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -58,6 +61,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "license_expiry_days": 30,  # VQ002
     "keycloak_pool_max": 20,  # KC004: Keycloak's connection pool maximum (WildFly default)
     "middlebox_idle_seconds": 240,  # KC004: idle timeout of the path to PostgreSQL (Azure LB: 4 min)
+    "influxdb_window_minutes": 10,  # MT003/MT008: points this recent count as current
+    "influxdb_free_warning_percent": 10,  # MT004: free space of the InfluxDB volume below this warns ...
+    "influxdb_free_critical_percent": 5,  # ... and below this is critical
 }
 
 DEFAULT_EXPECT: dict[str, Any] = {

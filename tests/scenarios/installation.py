@@ -815,6 +815,40 @@ def _telegraf_rbac(sc: Scenario, ns: str) -> None:
     )
 
 
+def stats_summary(node: str, volumes: list[tuple[str, str, str, int, int]]) -> Obj:
+    """A kubelet stats summary as the nodes proxy returns it: (ns, pod, claim, capacity, available) per volume."""
+    pods: dict[tuple[str, str], list[Obj]] = {}
+    for ns, pod_name, claim, capacity, available in volumes:
+        pods.setdefault((ns, pod_name), []).append(
+            {
+                "time": "2026-11-29T09:00:00Z",
+                "name": claim.split("-" + pod_name)[0],
+                "capacityBytes": capacity,
+                "availableBytes": available,
+                "usedBytes": capacity - available,
+                "pvcRef": {"name": claim, "namespace": ns},
+            }
+        )
+    return {
+        "node": {"nodeName": node, "fs": {"capacityBytes": 128 << 30, "availableBytes": 90 << 30}},
+        "pods": [
+            {"podRef": {"name": p, "namespace": ns, "uid": f"uid-{p}"}, "volume": vols}
+            for (ns, p), vols in pods.items()
+        ],
+    }
+
+
+def _metrics_pipeline(sc: Scenario) -> None:
+    """MT004/MT006: telegraf logs that only start up and write; the InfluxDB volume 60% free."""
+    started = "2026-11-29T08:00:00Z I! Starting Telegraf 1.19.3\n2026-11-29T08:00:00Z I! [agent] Config: Interval:30s\n"
+    for obj in sc.objects:
+        pod_name = obj["metadata"]["name"]
+        if obj["kind"] == "Pod" and pod_name.startswith(("telegraf-ds-", "telegraf-prom-")):
+            sc.logs[("shared", pod_name, "telegraf")] = started
+    volume = ("shared", "influxdb-0", "influxdb-data-influxdb-0", 50 << 30, 30 << 30)
+    sc.node_docs[(NODES[0][0], "stats/summary")] = stats_summary(NODES[0][0], [volume])
+
+
 def baseline(clock: Clock | None = None) -> Scenario:
     """The healthy installation: every implemented check passes on it."""
     sc = Scenario(clock or Clock())
@@ -835,6 +869,7 @@ def baseline(clock: Clock | None = None) -> Scenario:
     _helm_releases(sc)
     _storage(sc)
     _telegraf_rbac(sc, "shared")
+    _metrics_pipeline(sc)
     for i in range(3):  # KC001 reads every keycloak pod's log: an unread log is no clean log
         sc.logs[("shared", f"keycloak-{i}", "keycloak")] = (
             "12:13:01,951 INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: Keycloak 15.0.2 started\n"

@@ -22,6 +22,7 @@ from vantiq_health.session import Run
 from vantiq_health.view.base import Unavailable
 
 if TYPE_CHECKING:  # the drivers load when a probe runs: a --no-live or snapshot run never imports them
+    from vantiq_health.probes.influx_target import InfluxProbe
     from vantiq_health.probes.portforward import Forward
 
 
@@ -334,3 +335,10 @@ class Probes:
             return tls.served_certificate(where.host, where.port, host, self.timeout, where.vantage)
 
         return self._judged(self._recorded(f"served-certificate/{namespace}/{host}", probe))
+
+    def influxdb(self, namespace: str) -> InfluxProbe:
+        """The system namespace's InfluxDB, logged into with its Secret (probes/influx_target.py)."""
+        from vantiq_health.probes import influx_target
+
+        found: InfluxProbe = self._once(("influxdb", namespace), lambda: influx_target.probe(self, namespace))
+        return found
