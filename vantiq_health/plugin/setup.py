@@ -201,7 +201,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[RUN_KEY] = run = start(opts, default_system_namespace="shared")
     except (SetupError, ConfigError) as exc:
-        raise pytest.UsageError(f"vantiq-health: {exc}") from None
+        raise pytest.UsageError(f"vantiq-health: {i18n.render(i18n.reason_of(exc))}") from None
     i18n.set_language(config.getoption("vh_lang") or run.config.lang or i18n.locale_language())
     if is_demo(opts.snapshot):
         run.notes.insert(0, i18n.tr("common.demo_note"))
