@@ -9,7 +9,7 @@ from vantiq_health.analysis.dns import prediction_facts
 from vantiq_health.analysis.network import LEASE_NAMESPACE, clock_skew, lease_clocks, public_addresses
 from vantiq_health.analysis.pod_network import cross_node
 from vantiq_health.config import Config
-from vantiq_health.i18n import msg
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.partial import gather
 from vantiq_health.plugin import cannot_check, check, expect
 from vantiq_health.probes.network import domain_sources
@@ -23,9 +23,8 @@ def test_mongodb_dns_answer_survives_truncation(
 ) -> None:
     sts = cluster.get("statefulsets", namespace, settings.name(namespace, "mongodb"))
     if sts is None:
-        pytest.skip(
-            f"cannot check: StatefulSet {settings.name(namespace, 'mongodb')} does not exist in {namespace}"
-        )
+        mongodb = settings.name(namespace, "mongodb")
+        pytest.skip(cannot_check(msg("NET001.no_statefulset", name=mongodb, namespace=namespace)))
     service_name = settings.name(namespace, "mongodb_service")
     seen = gather(cluster, namespace, "services")
     service = next((s for s in seen["services"] if s["metadata"].get("name") == service_name), {})
@@ -38,11 +37,11 @@ def test_mongodb_dns_answer_survives_truncation(
         int(replicas) if isinstance(replicas, int) else 1,
         [p for p in ports if isinstance(p, int)],
     )
-    facts += [f"ports assumed 27017: {why}" for why in seen.reasons()]
+    facts += [msg("NET001.ports_assumed", why=why) for why in seen.reasons()]
     try:
         result = probes.dns(namespace)
     except Unavailable as exc:
-        expect([], namespace, [*facts, f"live verdict (UDP, then TCP to the cluster DNS) not run: {exc}"])
+        expect([], namespace, [*facts, msg("NET001.live_not_run", why=reason_of(exc))])
         return
     found, live = dns_verdict(result, namespace)
     expect(found, namespace, facts + live)
@@ -52,9 +51,9 @@ def test_mongodb_dns_answer_survives_truncation(
 def test_cluster_dns_domain_is_cluster_local(probes: Any) -> None:
     sources, unread = domain_sources(probes)
     if not sources:
-        pytest.skip(f"cannot check: {'; '.join(unread)}")
+        pytest.skip(cannot_check(*unread))
     found, facts = domain_findings(sources)
-    expect(found, None, facts + [f"not read: {why}" for why in unread])
+    expect(found, None, facts + [msg("NET002.not_read", why=why) for why in unread])
 
 
 @check("NET003")
@@ -85,7 +84,6 @@ def test_pod_traffic_crosses_nodes(probes: Any) -> None:
     net = probes.network()
     found, facts, tried = cross_node(list(net.targets.values()), net.run.tcp, net.run.node, net.run.vantage)
     if not tried:
-        pytest.skip(
-            f"cannot check: no pod on another node to connect to ({'; '.join(net.notes) or 'one node'})"
-        )
+        notes = tuple(net.notes) or (msg("NET005.one_node"),)
+        pytest.skip(cannot_check(msg("NET005.no_other_node", notes=notes)))
     expect(found, None, facts + net.notes)

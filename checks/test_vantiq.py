@@ -13,6 +13,7 @@ from vantiq_health.config import Config
 from vantiq_health.i18n import msg, reason_of
 from vantiq_health.partial import gather
 from vantiq_health.plugin import cannot_check, check, expect
+from vantiq_health.probes.result import vantage_text
 from vantiq_health.view import ClusterView, Unavailable
 
 
@@ -71,21 +72,19 @@ def test_vantiq_service_has_reachable_ready_endpoints(
     name = settings.name(namespace, "vantiq")
     seen = gather(cluster, namespace, "endpoints")
     if seen.reasons():
-        pytest.skip(f"cannot check: {seen.reasons()[0]}")
+        pytest.skip(cannot_check(seen.reasons()[0]))
     endpoints = next((e for e in seen["endpoints"] if e["metadata"].get("name") == name), None)
     found, facts = endpoint_findings(namespace, cluster.get("services", namespace, name), name, endpoints)
     if not found:
         try:
             net = probes.network()
         except Unavailable as exc:
-            facts.append(f"TCP to each endpoint's pod IP not tried: {exc}")
+            facts.append(msg("VQ003.tcp_not_tried", why=reason_of(exc)))
         else:
             mine = [t for key, t in net.targets.items() if key.startswith(f"vq:{namespace}:")]
-            found = connect_findings(
-                "VQ003", unreachable(mine, net.run.tcp), net.run.vantage, "Vantiq endpoint "
-            )
+            found = connect_findings("VQ003", unreachable(mine, net.run.tcp), net.run.vantage)
             facts += [
-                f"TCP from {net.run.vantage} to Vantiq endpoint {t.label}: connected"
+                msg("VQ003.connected", vantage=vantage_text(net.run.vantage), target=t.label)
                 for t in mine
                 if t.key in net.run.tcp and not found
             ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from vantiq_health.findings import Finding, finding
 from vantiq_health.i18n import msg
-from vantiq_health.probes.result import ProbeResult
+from vantiq_health.probes.result import ProbeResult, vantage_text
 
 EXPECTED_DOMAIN = "cluster.local"
 TCP_DIAGNOSIS = {"refused": "NET001.tcp_blocked", "dropped": "NET001.tcp_dropped"}
@@ -35,7 +35,7 @@ def dns_verdict(result: ProbeResult, namespace: str) -> tuple[list[Finding], lis
     )
     said = msg(
         "NET001.udp_said",
-        vantage=result.vantage,
+        vantage=vantage_text(result.vantage),
         qname=qname,
         target=target,
         rcode=data.get("rcode"),

@@ -15,6 +15,7 @@ from typing import Protocol
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.findings import Finding, finding
 from vantiq_health.i18n import msg
+from vantiq_health.probes.result import vantage_text
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,10 @@ def connect_findings(check_id: str, failed: list[tuple[Target, Connected]], vant
         if check_id == "VQ003":
             advice.append(msg("VQ003.why_only_vantiq"))
         diagnosis = msg(
-            f"{check_id}.unreachable", target=target.label, vantage=vantage, error_class=result.error_class
+            f"{check_id}.unreachable",
+            target=target.label,
+            vantage=vantage_text(vantage),
+            error_class=result.error_class,
         )
         found.append(finding(check_id, diagnosis, [result.error], advice=advice))
     return found
@@ -161,7 +165,7 @@ def cross_node(
     tried = [t for t in others if t.key in results]
     found = connect_findings("NET005", unreachable(tried, results), vantage)
     facts = [
-        msg("NET005.connected", vantage=vantage, target=t.label)
+        msg("NET005.connected", vantage=vantage_text(vantage), target=t.label)
         for t in tried
         if not results[t.key].error_class
     ]
