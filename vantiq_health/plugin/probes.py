@@ -68,9 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"vantiq-health: {render(reason_of(exc))}") from None
     allowed, image = config.getoption("vh_allow_probe_pods"), config.getoption("vh_probe_image")
     if allowed and not image:
-        raise pytest.UsageError(
-            "vantiq-health: --allow-probe-pods needs --probe-image IMAGE (an image with vantiq-health installed)"
-        )
+        raise pytest.UsageError(tr("common.probe_pods_need_image"))
     config.stash[PODS_KEY] = PodOptions(bool(allowed), image)
     timeout = config.getoption("vh_probe_timeout")
     if timeout is not None and timeout <= 0:
