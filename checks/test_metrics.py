@@ -231,7 +231,9 @@ def _telegraf_pod_logs(
                 lines = cluster.logs(ns, pod_name, container["name"], tail=tail)
             except Unavailable as exc:
                 reason = reason_of(exc)
-                unseen.append(msg("MT004.log_not_read", pod=pod_name, container=container["name"], reason=reason))
+                unseen.append(
+                    msg("MT004.log_not_read", pod=pod_name, container=container["name"], reason=reason)
+                )
                 continue
             logs.append(TelegrafLog(pod_name, str(spec.get("nodeName") or ""), tuple(lines)))
     return logs, len(pods)

@@ -58,7 +58,9 @@ def api_dashboards(result: ProbeResult) -> tuple[list[Dashboard], list[str]]:
             )
         else:
             error = dash.get("error") or msg("MT007.not_read_plain")
-            unread.append(msg("MT007.dashboard_not_read", title=repr(dash.get("title")), uid=uid, error=error))
+            unread.append(
+                msg("MT007.dashboard_not_read", title=repr(dash.get("title")), uid=uid, error=error)
+            )
     total = int(result.data.get("dashboards_total") or 0)
     if total > len(result.data.get("dashboards") or []):
         unread.append(msg("MT007.more_not_read", n=total - len(result.data.get("dashboards") or [])))
@@ -73,7 +75,9 @@ def _login_diagnosis(probe: Any, res: ProbeResult) -> str:
     table = {
         r.AUTH_FAILED: msg("MT002.auth_failed", user=probe.user, source=probe.password_from),
         r.NO_DATABASE: msg("MT002.no_database", database=probe.database, target=res.target),
-        r.NOT_AUTHORIZED: msg("MT002.not_authorized", user=probe.user, database=probe.database, target=res.target),
+        r.NOT_AUTHORIZED: msg(
+            "MT002.not_authorized", user=probe.user, database=probe.database, target=res.target
+        ),
         r.REFUSED: msg("MT002.refused", target=res.target),
         r.TIMEOUT: msg("MT002.timeout", target=res.target),
         r.DNS: msg("MT002.dns", host=res.target.rpartition(":")[0]),
@@ -112,7 +116,9 @@ def schema_findings(probe: Any, ns: str, grafana: str, grafanadb: str) -> list[F
             msg("MT002.no_tables", database=probe.database, missing=missing),
             [
                 res.describe(),
-                msg("MT002.tables_in", database=probe.database, tables=tables[:20] or msg("MT002.tables_none")),
+                msg(
+                    "MT002.tables_in", database=probe.database, tables=tables[:20] or msg("MT002.tables_none")
+                ),
                 msg("MT002.expected_tables", tables=GRAFANA_TABLES),
             ],
             [

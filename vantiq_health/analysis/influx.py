@@ -79,9 +79,7 @@ def require_login(res: ProbeResult) -> None:
 # -- MT003: cluster metrics --------------------------------------------------------------------------
 def expected_series(by_runtime: dict[str, list[str]], telegraf_ds: str, telegraf_prom: str) -> list[Expected]:
     """The ingress requests, and the container measurement of each runtime the nodes run."""
-    wanted = [
-        Expected(NGINX, f"deployment/{telegraf_prom}", msg("MT003.why_requests"))
-    ]
+    wanted = [Expected(NGINX, f"deployment/{telegraf_prom}", msg("MT003.why_requests"))]
     for runtime, series in sorted(RUNTIME_SERIES.items()):
         nodes = by_runtime.get(runtime, [])
         if nodes and all(e.series != series for e in wanted):
@@ -151,7 +149,13 @@ def metrics_findings(
             continue
         read = data.get("series", {}).get(e.series.key) or {}
         facts.append(
-            msg("MT003.points", key=e.series.key, count=read.get("count", "?"), window=window, last=read.get("last"))
+            msg(
+                "MT003.points",
+                key=e.series.key,
+                count=read.get("count", "?"),
+                window=window,
+                last=read.get("last"),
+            )
         )
     steps = " → ".join(res.reached)
     return found, [msg("MT003.read_from", target=res.target, vantage=res.vantage, steps=steps), *facts]

@@ -186,10 +186,17 @@ def datasource_findings(
             found.append(
                 finding(
                     "MT001",
-                    msg("MT001.no_service", name=repr(ds.name), url=ds.url or msg("MT001.no_url"), namespace=ns),
+                    msg(
+                        "MT001.no_service",
+                        name=repr(ds.name),
+                        url=ds.url or msg("MT001.no_url"),
+                        namespace=ns,
+                    ),
                     [
                         msg("MT001.url_evidence", source=ds.source, url=ds.url or msg("MT001.url_none")),
-                        msg("MT001.services_in", namespace=ns, services=sorted(services) or msg("MT001.none")),
+                        msg(
+                            "MT001.services_in", namespace=ns, services=sorted(services) or msg("MT001.none")
+                        ),
                     ],
                     [f"kubectl get svc -n {ns}", f"kubectl rollout restart deployment/{grafana} -n {ns}"],
                 )

@@ -121,9 +121,9 @@ def _fix(target: Target, ns: str) -> tuple[list[str], str]:
             ],
             msg("MT006.open_path", namespace=ns, address=target.address),
         )
-    return [
-        f"kubectl get pods -A -o wide | grep {target.address.rsplit(':', 1)[0]}"
-    ], msg("MT006.find_address")
+    return [f"kubectl get pods -A -o wide | grep {target.address.rsplit(':', 1)[0]}"], msg(
+        "MT006.find_address"
+    )
 
 
 def _object(target: Target) -> ObjectRef | None:

@@ -99,4 +99,6 @@ def grafanadb(hub: Probes, namespace: str) -> GrafanaDbProbe:
         return mysql.probe(login, hub.timeout, where.vantage)
 
     found = hub._recorded(f"grafanadb/{namespace}", probe)
-    return GrafanaDbProbe(user, database, msg("MT002.password_from", secret=secret, key=key), hub._judged(found))
+    return GrafanaDbProbe(
+        user, database, msg("MT002.password_from", secret=secret, key=key), hub._judged(found)
+    )

@@ -40,7 +40,9 @@ class InfluxProbe:
 
     @property
     def source(self) -> str:
-        return msg("MT003.login_source", secret=self.secret, user_key=self.user_key, password_key=self.password_key)
+        return msg(
+            "MT003.login_source", secret=self.secret, user_key=self.user_key, password_key=self.password_key
+        )
 
 
 def _login(probes: Probes, namespace: str, secret: str, user_key: str, password_key: str) -> tuple[str, str]:
