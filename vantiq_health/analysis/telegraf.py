@@ -42,6 +42,7 @@ class Target:
     namespace: str  # the target's namespace ("" for a node or an unknown address)
     pod: str  # "" unless a pod
     address: str  # host:port as telegraf dials it
+    node: str = ""  # the node whose kubelet telegraf-ds reads ("" unless a kubelet)
 
 
 def disk_full_lines(logs: list[TelegrafLog]) -> list[str]:
@@ -97,7 +98,9 @@ def unreachable(
                 ip = node_ips.get(log.node, "")
                 where = f"{ip}:{KUBELET_PORT}" if ip else f"{log.node}:{KUBELET_PORT}"
                 node = log.node or msg("MT006.unknown_node")
-                target = Target(msg("MT006.kubelet", node=node), "", "", where)
+                target = Target(
+                    msg("MT006.kubelet", node=node), "", "", where, node=log.node or "(unknown node)"
+                )
             elif any(t in line for t in TIMEOUTS) and (dialed := _dialed(line)) is not None:
                 target = pod_target(*dialed, pods, mongodb)
             else:
@@ -107,8 +110,8 @@ def unreachable(
 
 
 def _fix(target: Target, ns: str) -> tuple[list[str], str]:
-    if not target.pod and target.label.startswith("the kubelet"):
-        node = target.label.removeprefix("the kubelet of node ")
+    if target.node:
+        node = target.node
         return (
             [f"kubectl get node {node} -o wide", f"kubectl get networkpolicy -n {ns}"],
             msg("MT006.open_kubelet", port=KUBELET_PORT, node=node),
@@ -121,16 +124,15 @@ def _fix(target: Target, ns: str) -> tuple[list[str], str]:
             ],
             msg("MT006.open_path", namespace=ns, address=target.address),
         )
-    return [f"kubectl get pods -A -o wide | grep {target.address.rsplit(':', 1)[0]}"], msg(
-        "MT006.find_address"
-    )
+    host = target.address.rsplit(":", 1)[0]
+    return [f"kubectl get pods -A -o wide | grep {host}"], msg("MT006.find_address")
 
 
 def _object(target: Target) -> ObjectRef | None:
     if target.pod:
         return ObjectRef("Pod", target.namespace, target.pod)
-    if target.label.startswith("the kubelet of node "):
-        return ObjectRef("Node", None, target.label.removeprefix("the kubelet of node "))
+    if target.node:
+        return ObjectRef("Node", None, target.node)
     return None
 
 
