@@ -9,8 +9,9 @@ from vantiq_health.analysis.dns import prediction_facts
 from vantiq_health.analysis.network import LEASE_NAMESPACE, clock_skew, lease_clocks, public_addresses
 from vantiq_health.analysis.pod_network import cross_node
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg
 from vantiq_health.partial import gather
-from vantiq_health.plugin import check, expect
+from vantiq_health.plugin import cannot_check, check, expect
 from vantiq_health.probes.network import domain_sources
 from vantiq_health.session import Run
 from vantiq_health.view import ClusterView, Unavailable
@@ -68,14 +69,14 @@ def test_node_and_pod_ips_are_private(cluster: ClusterView, run: Run) -> None:
 def test_node_clocks_agree(cluster: ClusterView, settings: Config) -> None:
     leases = gather(cluster, LEASE_NAMESPACE, "leases")
     if leases.reasons():
-        pytest.skip(f"cannot check: {leases.reasons()[0]}")
+        pytest.skip(cannot_check(leases.reasons()[0]))
     clocks, unusable = lease_clocks(leases["leases"])
     if not clocks:
-        pytest.skip(f"cannot check: no usable kubelet Lease in {LEASE_NAMESPACE} (leases: {len(unusable)})")
+        pytest.skip(cannot_check(msg("NET004.no_lease", namespace=LEASE_NAMESPACE, n=len(unusable))))
     reference = cluster.now() if cluster.mode == "live" else None
     nodes = {n["metadata"]["name"] for n in cluster.objects("nodes")}
     found, facts = clock_skew(clocks, reference, settings.threshold("clock_skew_seconds"), nodes)
-    facts += [f"lease {name}: no renewTime or leaseDurationSeconds" for name in unusable]
+    facts += [msg("NET004.unusable_lease", lease=name) for name in unusable]
     expect(found, None, facts)
 
 

@@ -10,8 +10,9 @@ from vantiq_health.analysis.license import license_findings
 from vantiq_health.analysis.pod_network import connect_findings, endpoint_findings, unreachable
 from vantiq_health.analysis.tls import certificate_findings, ingress_hosts, secret_leaf, served_findings
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.partial import gather
-from vantiq_health.plugin import check, expect
+from vantiq_health.plugin import cannot_check, check, expect
 from vantiq_health.view import ClusterView, Unavailable
 
 
@@ -21,12 +22,11 @@ def test_tls_certificate_is_valid_and_covers_the_ingress_hosts(
 ) -> None:
     secret = cluster.get("secrets", namespace, settings.name(namespace, "ssl_secret"))
     if secret is None:
-        pytest.skip(
-            f"cannot check: Secret {settings.name(namespace, 'ssl_secret')} does not exist in {namespace}"
-        )
+        ssl_secret = settings.name(namespace, "ssl_secret")
+        pytest.skip(cannot_check(msg("VQ001.no_secret", secret=ssl_secret, namespace=namespace)))
     redacted = cluster.secret_values_redacted()
     if redacted:
-        pytest.skip(f"cannot check: {redacted}")
+        pytest.skip(cannot_check(redacted))
     seen = gather(cluster, namespace, "ingresses")
     found, facts = certificate_findings(
         secret,
@@ -40,9 +40,9 @@ def test_tls_certificate_is_valid_and_covers_the_ingress_hosts(
         try:
             served, said = served_findings(secret, host, probes.served_certificate(namespace, host))
         except Unavailable as exc:
-            served, said = [], [f"{host}: served certificate not compared: {exc}"]
+            served, said = [], [msg("VQ001.not_compared", host=host, reason=reason_of(exc))]
         found, facts = found + served, facts + said
-    expect(found, namespace, facts, unseen=[f"Ingress hosts: {why}" for why in seen.reasons()])
+    expect(found, namespace, facts, unseen=[msg("VQ001.ingress_hosts", why=why) for why in seen.reasons()])
 
 
 @check("VQ002")
@@ -61,7 +61,7 @@ def test_license_is_mounted_and_current(
         expiry_days=settings.threshold("license_expiry_days"),
     )
     redacted = cluster.secret_values_redacted()
-    expect(found, namespace, facts + ([f"license expiry not read: {redacted}"] if redacted else []))
+    expect(found, namespace, facts + ([msg("VQ002.expiry_not_read", reason=redacted)] if redacted else []))
 
 
 @check("VQ003")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import pinned_locale
 from tests.kube.server import FakeCluster
 from tests.scenarios.installation import baseline
 
@@ -51,6 +52,7 @@ def pytest_as_typed(
     cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KUBE"))}
+    clean = pinned_locale(clean)  # the results CI gets, whatever the developer's locale
     clean["HOME"] = str(cwd.parent / "home")
     clean.update(env or {})
     return subprocess.run(

@@ -185,3 +185,9 @@ def test_demo_report_in_japanese_renders_every_character(
     assert "同梱のデモ用スナップショット" in dom
     assert "重要な理由: " in dom
     assert '<th class="sortable" data-column-type="verdict">判定</th>' in dom
+    for label in ("<h2>概要</h2>", "<h2>環境</h2>", 'data-column-type="result">結果</th>', ">所要時間</th>"):
+        assert label in dom, label  # pytest-html's own labels too
+    assert re.search(r'class="run-count">チェック \d+ 件の所要時間: ', dom)
+    assert not re.search(
+        r"<h2>(Summary|Environment)</h2>|>(Result|Test|Duration|Links)</th>|Show all details", dom
+    )

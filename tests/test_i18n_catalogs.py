@@ -18,10 +18,7 @@ CATALOG_FIELDS = {"title", "why", "remediation"}  # Japanese in ja.toml; English
 # The ids produced by analysis modules still being changed elsewhere (network,
 # dns, tls and their check modules): their texts are still plain English strings. Empty this
 # once they are converted (the pattern: vantiq_health/i18n.py docstring, README "Languages").
-PENDING_IDS = frozenset(
-    set[str]()  # the metrics ids (MT001-MT009) are converted
-    | {"NET001", "NET002", "NET003", "NET004", "NET005", "VQ001", "VQ002", "VQ003"}
-)
+PENDING_IDS = frozenset({"NET001", "NET002", "NET005", "VQ003"})
 _KEY_USE = re.compile(
     r"""\bmsg\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_]+)["']|\btr\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_]+)["']"""
 )
@@ -137,3 +134,61 @@ def test_the_config_file_may_set_the_language(tmp_path: Path) -> None:
     path.write_text('lang = "fr"\n')
     with pytest.raises(ConfigError, match="lang must be one of en, ja"):
         load_config(path)
+
+
+def test_probe_records_render_in_japanese() -> None:
+    from vantiq_health.probes import endpoints as ep
+    from vantiq_health.probes.result import ProbeResult, from_record
+
+    failed = ProbeResult("postgres", "db:5432", ep.WORKSTATION, ["resolve", "tcp"], "auth-failed", "x", 12.0)
+    assert failed.describe() == (
+        "postgres db:5432 from this workstation: reached resolve → tcp; failed at auth: auth-failed (12 ms)"
+    )
+    assert render(failed.describe(), "ja") == (
+        "postgres db:5432（この作業端末 から）: 到達した段階 resolve → tcp、auth の段階で失敗: auth-failed（12 ミリ秒）"
+    )
+    replayed = from_record(ProbeResult("mongodb", "m:27017", ep.PORT_FORWARD, latency_ms=3.0).to_dict())
+    assert replayed is not None
+    assert replayed.vantage == "port-forward to the service's pod"
+    said = render(replayed.describe(), "ja")
+    assert "Service の Pod への port-forward から" in said
+    assert "なし、成功" in said
+    assert not re.search(r"\b(from|reached|nothing|ok)\b", said), said
+
+
+def test_usage_errors_keep_their_reason_as_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "vantiq-health.toml"
+    path.write_text("[names]\nnope = 1\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert (
+        str(raised.value)
+        == f"{path}: unknown key names.nope (known: " + str(raised.value).split("(known: ")[1]
+    )
+    ja = render(i18n.reason_of(raised.value), "ja")
+    assert ja.startswith(f"{path}: 不明なキー names.nope です（使えるキー: ")
+    assert "unknown" not in ja
+
+
+def test_make_report_lines_in_the_language_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vantiq_health.report import closing_line, wrapper_language
+
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    assert wrapper_language([]) == "en"
+    assert wrapper_language(["--lang", "ja"]) == wrapper_language(["--lang=ja"]) == "ja"
+    config = tmp_path / "vantiq-health.toml"
+    config.write_text('lang = "ja"\n')
+    assert wrapper_language(["--config", str(config)]) == "ja"
+    assert wrapper_language(["--config", str(config), "--lang", "en"]) == "en"
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    assert wrapper_language([]) == "ja"
+    assert closing_line(1, False, "en") == (
+        "vantiq-health: exit 1, findings at the gating severity, or a check ended in error "
+        "(make's own code says only pass/fail: pipelines run pytest)"
+    )
+    ja = closing_line(1, True, "ja")
+    assert ja.startswith("vantiq-health: 同梱のスナップショットでの DEMO 実行です")
+    assert "exit 1、ゲートの重大度の問題があるか" in ja
+    assert not re.search(r"DEMO run|on purpose|gating", ja)

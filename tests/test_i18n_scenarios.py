@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import SuiteRun, run_snapshot
+from tests.harness import SuiteRun, run_snapshot, run_suite
 from tests.scenarios.kubectl import write_get_output
 from tests.scenarios.variants import Variant, build
 from tests.test_i18n_catalogs import PENDING_IDS
@@ -70,11 +70,78 @@ def test_the_config_file_and_the_locale_choose_japanese(
     assert "[WL003] 確認" not in by_config.message("WL003", "prod")
     assert "件の問題があります" in by_config.message("WL003", "prod")
     assert "出典: 運用ノート 「MongoDB Podが起動しない」" in by_config.message("WL003", "prod")
-    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
-    monkeypatch.delenv("LC_ALL", raising=False)
-    monkeypatch.delenv("LC_MESSAGES", raising=False)
-    by_locale = run_snapshot(pytester, snap)
+    by_locale = run_snapshot(pytester, snap, locale="ja_JP.UTF-8")
     assert by_locale.doc["lang"] == "ja"
-    by_option = run_snapshot(pytester, snap, "--lang", "en")  # the option wins over the locale
+    by_option = run_snapshot(pytester, snap, "--lang", "en", locale="ja_JP.UTF-8")  # the option wins
     assert by_option.doc["lang"] == "en"
+    by_usage_error = run_snapshot(pytester, snap, locale="ja_JP.UTF-8", namespaces=("nope",))
+    assert "vantiq-health: namespace nope がスナップショットに存在しません" in by_usage_error.output()
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")  # a developer's Japanese locale: the harness pins its own
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    pinned = run_snapshot(pytester, snap)
+    assert pinned.doc["lang"] == "en"
+    assert "finding" in pinned.message("WL003", "prod")
     assert "finding" in by_option.message("WL003", "prod")
+
+
+# pytest-html's own English (its template and table header): none of it in a Japanese report
+PYTEST_HTML_ENGLISH = (
+    "<h2>Summary</h2>",
+    "<h2>Environment</h2>",
+    "Report generated on",
+    ">Result</th>",
+    ">Test</th>",
+    ">Duration</th>",
+    "<th>Links</th>",
+    "(Un)check the boxes",
+    "Show all details",
+    "Hide all details",
+    "No results found",
+    "No log output captured.",
+)
+
+
+def test_the_japanese_report_has_no_pytest_html_english(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    variant = next(v for v in VARIANTS if v.name == "wl003-bootstrap")
+    snap = write_get_output(build(variant), tmp_path / "snap")
+    run_snapshot(pytester, snap, "--lang", "ja")
+    html = (pytester.path / "report.html").read_text(encoding="utf-8")
+    assert [label for label in PYTEST_HTML_ENGLISH if label in html] == []
+    assert not re.search(r'class="run-count">\d+ tests? took', html)
+    assert not re.search(r"<span class=\"\w+\">\d+ (Failed|Passed|Skipped|Errors)", html)
+    for label in ("<h2>概要</h2>", "<h2>環境</h2>", 'data-column-type="result">結果</th>', "<th>リンク</th>"):
+        assert label in html, label
+    assert re.search(r'<span class="failed">\d+ 失敗、</span>', html)
+    assert re.search(r'class="run-count">チェック \d+ 件の所要時間: ', html)
+    assert 'data-test-result="failed"' in html  # the values pytest-html's script filters by stay
+    run_snapshot(pytester, snap, "--lang", "en")
+    english = (pytester.path / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Summary</h2>" in english
+    assert ">Result</th>" in english
+
+
+def test_usage_errors_are_japanese_in_a_japanese_run(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    variant = next(v for v in VARIANTS if v.name == "wl003-bootstrap")
+    snap = write_get_output(build(variant), tmp_path / "snap")
+    missing = run_snapshot(pytester, snap, "--lang", "ja", namespaces=("nope",))
+    assert missing.result.ret == 4
+    assert "vantiq-health: namespace nope がスナップショットに存在しません" in missing.output()
+    config = tmp_path / "bad.toml"
+    config.write_text("[names]\nnope = 1\n")
+    bad = run_snapshot(pytester, snap, "--lang", "ja", "--config", str(config))
+    assert f"vantiq-health: {config}: 不明なキー names.nope です（使えるキー: " in bad.output()
+    no_kubeconfig = run_suite(pytester, "--kubeconfig", str(tmp_path / "none"), "--lang", "ja")
+    assert f"vantiq-health: kubeconfig {tmp_path / 'none'} が存在しません" in no_kubeconfig.output()
+    not_a_dir = run_suite(pytester, "--snapshot", str(config), "--lang", "ja")
+    assert f"vantiq-health: スナップショット {config} はフォルダーではありません" in not_a_dir.output()
+    endpoint = run_snapshot(pytester, snap, "--lang", "ja", "--endpoint", "nosuch=h:1")
+    assert (
+        "vantiq-health: --endpoint nosuch=h:1: 不明なサービス nosuch です（使えるサービス: postgres"
+        in endpoint.output()
+    )
+    timeout = run_snapshot(pytester, snap, "--lang", "ja", "--probe-timeout", "0")
+    assert "vantiq-health: --probe-timeout は 0 秒より大きくしてください" in timeout.output()
+    for run in (missing, bad, no_kubeconfig, not_a_dir, endpoint, timeout):
+        assert not re.search(
+            r"does not exist|unknown key|is not a directory|expected|must be", run.output()
+        ), run.output()

@@ -310,3 +310,37 @@ def test_ctrl_c_during_a_forwarded_probe_closes_the_forward(
     assert time.monotonic() - interrupted < 30, "Ctrl-C waited for the probe's timeout"
     assert "KeyboardInterrupt" in output
     assert "Exception in thread" not in output
+
+
+def test_in_japanese_the_skip_reasons_and_vantages_are_japanese(
+    pytester: pytest.Pytester, silent_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    sc = baseline()
+    _set_keycloak_env(sc, "DB_ADDR", f"127.0.0.1:{silent_port + 1}")
+    run = _run(pytester, sc, "--lang", "ja")
+    assert _outcomes(run) == {"KC002": "skipped", "KC004": "skipped"}, run.output()
+    message = run.message("KC002", "shared")
+    assert "ここからは到達できません — クラスター内で実行するか --endpoint を指定してください" in message
+    assert "not reachable" not in message
+
+
+def test_in_japanese_a_missing_portforward_permission_is_said_in_japanese(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    sc = baseline()
+    _in_cluster_database(sc)
+    fake = ForwardingCluster(sc.objects, {}, logs=sc.logs, allow_portforward=False)
+    with fake:
+        kubeconfig = fake.write_kubeconfig(pytester.path / "kubeconfig")
+        run = run_suite(
+            pytester, "--kubeconfig", str(kubeconfig), "--namespace=prod", "-k", "keycloak", "--lang=ja"
+        )
+    assert _outcomes(run) == {"KC002": "skipped", "KC004": "skipped"}, run.output()
+    message = run.message("KC002", "shared")
+    assert (
+        "必要な権限: 作業端末から Pod keycloak-postgresql-0 に接続するには shared の create pods/portforward"
+        in message
+    )
+    assert "needs:" not in message

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.waivers import Waiver, WaiverError, parse_waivers
 
 DEFAULT_NAMES: dict[str, str] = {
@@ -128,17 +129,18 @@ class Config:
 def _validated(section: str, given: Any, defaults: dict[str, Any]) -> dict[str, Any]:
     """The given keys, each known and of the default's type."""
     if not isinstance(given, dict):
-        raise ConfigError(f"[{section}] must be a table")
+        raise ConfigError(msg("common.config_not_table", section=section))
     unknown = sorted(set(given) - set(defaults))
     if unknown:
         known = ", ".join(sorted(defaults))
-        raise ConfigError(f"unknown key {section}.{unknown[0]} (known: {known})")
+        raise ConfigError(msg("common.config_unknown_key", key=f"{section}.{unknown[0]}", known=known))
     for key, value in given.items():
         want = type(defaults[key])
         ok = isinstance(value, int | float) if want in (int, float) else isinstance(value, want)
         if not ok or isinstance(value, bool) is not isinstance(defaults[key], bool):
+            kind = _TYPE_NAMES.get(want, want.__name__)
             raise ConfigError(
-                f"{section}.{key} must be {_TYPE_NAMES.get(want, want.__name__)}, not {value!r}"
+                msg("common.config_wrong_type", key=f"{section}.{key}", type=kind, value=repr(value))
             )
     return dict(given)
 
@@ -150,13 +152,13 @@ def _merge(section: str, given: Any, defaults: dict[str, Any]) -> dict[str, Any]
 def _redaction(given: Any) -> dict[str, str]:
     merged = _merge("redaction", given, DEFAULT_REDACTION)
     if 0 < len(merged["fingerprint_key"]) < MIN_FINGERPRINT_KEY:
-        raise ConfigError(f"redaction.fingerprint_key must be at least {MIN_FINGERPRINT_KEY} characters")
+        raise ConfigError(msg("common.config_short_key", n=MIN_FINGERPRINT_KEY))
     return merged
 
 
 def _lang(given: Any) -> str | None:
     if given is not None and given not in LANGS:
-        raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {given!r}")
+        raise ConfigError(msg("common.config_lang", langs=", ".join(LANGS), given=repr(given)))
     return given
 
 
@@ -166,15 +168,22 @@ def load_config(path: Path | None) -> Config:
     try:
         raw = tomllib.loads(path.read_text())
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise ConfigError(msg("common.config_unreadable", path=str(path), error=exc.strerror)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path}: {exc}") from None
+        raise ConfigError(msg("common.config_in_file", path=str(path), error=str(exc))) from None
     unknown = sorted(set(raw) - TOP_LEVEL)
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(TOP_LEVEL))})")
+        known = ", ".join(sorted(TOP_LEVEL))
+        raise ConfigError(
+            msg(
+                "common.config_at",
+                path=str(path),
+                error=msg("common.config_unknown_key", key=unknown[0], known=known),
+            )
+        )
     per_ns = raw.get("namespaces", {})
     if not isinstance(per_ns, dict):
-        raise ConfigError(f"{path}: [namespaces] must hold one table per namespace")
+        raise ConfigError(msg("common.config_at", path=str(path), error=msg("common.config_namespaces")))
     try:
         return Config(
             names=_merge("names", raw.get("names", {}), DEFAULT_NAMES),
@@ -189,4 +198,4 @@ def load_config(path: Path | None) -> Config:
             lang=_lang(raw.get("lang")),
         )
     except (ConfigError, WaiverError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(msg("common.config_at", path=str(path), error=reason_of(exc))) from None

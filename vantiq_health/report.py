@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from vantiq_health import i18n
+from vantiq_health.config import ConfigError, load_config
 from vantiq_health.session import demo_snapshot
 
 # The plugin's modules are imported by pytest.main, not before: imported here first,
@@ -51,31 +53,47 @@ def written_since(paths: list[Path], started: float) -> list[Path]:
     return [p for p in paths if p.is_file() and p.stat().st_mtime >= math.floor(started)]
 
 
-def closing_line(code: int, demo: bool) -> str:
+def wrapper_language(args: list[str]) -> str:
+    """The language of these lines: --lang, else lang in the --config file, else the locale."""
+    values: dict[str, str] = {}
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in ("--lang", "--config"):
+            values[name] = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+    if values.get("--lang") in i18n.LANGS:
+        return values["--lang"]
+    if values.get("--config"):
+        try:
+            lang = load_config(Path(values["--config"])).lang
+        except ConfigError:
+            lang = None  # the run itself says what is wrong with the file
+        if lang:
+            return lang
+    return i18n.locale_language()
+
+
+def closing_line(code: int, demo: bool, lang: str | None = None) -> str:
     from vantiq_health.plugin.exitcodes import MEANINGS
 
-    meaning = MEANINGS.get(code, "see pytest's exit codes")
-    if demo:
-        return f"vantiq-health: DEMO run on the bundled snapshot, not your cluster: exit {code}, {meaning} (on purpose)"
-    return (
-        f"vantiq-health: exit {code}, {meaning} (make's own code says only pass/fail: pipelines run pytest)"
-    )
+    meaning = i18n.tr(f"common.exit_{code}" if code in MEANINGS else "common.exit_other", lang)
+    key = "common.report_demo_closing" if demo else "common.report_closing"
+    return i18n.tr(key, lang, code=code, meaning=meaning)
 
 
 def main(argv: list[str]) -> int:
     args = list(argv)
-    demo = not _has_cluster(args)
+    demo, lang = not _has_cluster(args), wrapper_language(args)
     if demo:
-        print(f"vantiq-health: no kubeconfig found; running on the bundled demo snapshot ({demo_snapshot()})")
+        print(i18n.tr("common.report_demo_start", lang, path=str(demo_snapshot())))
         args = ["--snapshot", str(demo_snapshot()), *args]
     started = time.time()
     code = int(pytest.main(["checks", *args]))
     written = written_since(report_paths(args), started)
     if written:
-        print(f"vantiq-health: reports written: {', '.join(str(p) for p in written)}")
+        print(i18n.tr("common.report_written", lang, paths=", ".join(str(p) for p in written)))
     else:
-        print("vantiq-health: no report was written")
-    print(closing_line(code, demo))
+        print(i18n.tr("common.report_none_written", lang))
+    print(closing_line(code, demo, lang))
     if demo and code == pytest.ExitCode.TESTS_FAILED:
         return 0  # the demo's findings are deliberate: the command worked
     return code

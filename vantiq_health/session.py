@@ -12,6 +12,7 @@ from typing import Any
 from vantiq_health import sensitive
 from vantiq_health.apis import Version
 from vantiq_health.config import Config, ConfigError, load_config
+from vantiq_health.i18n import msg
 from vantiq_health.view.base import ClusterView, SetupError, Unavailable
 
 DEFAULT_CONFIG = "vantiq-health.toml"
@@ -113,7 +114,7 @@ def _default_namespaces(view: ClusterView, context_ns: str | None, config: Confi
     if not found and not getattr(view, "namespaces_present", list)():
         return [], "the snapshot holds no namespaced objects: only the cluster-scoped checks run"
     if not found:
-        raise SetupError("the snapshot does not say which namespace to check: pass --namespace NS")
+        raise SetupError(msg("common.setup_no_namespace"))
     return found, f"namespaces running {vantiq} (found in the snapshot): {', '.join(found)}"
 
 
@@ -134,9 +135,7 @@ def start(opts: RunOptions, default_system_namespace: str) -> Run:
         try:
             Version.parse(opts.target_version)
         except ValueError:
-            raise SetupError(
-                f"--target-version {opts.target_version!r} is no Kubernetes version (e.g. 1.32)"
-            ) from None
+            raise SetupError(msg("common.setup_target_version", given=repr(opts.target_version))) from None
     view, context_ns = _view(opts, config)
     namespaces = split_namespaces(opts.namespaces)
     note = ""
@@ -145,15 +144,19 @@ def start(opts: RunOptions, default_system_namespace: str) -> Run:
     exists = {ns: _exists(view, ns) for ns in namespaces}
     missing = [ns for ns, found in exists.items() if found is False]
     if missing:
-        where = "the snapshot" if view.mode == "snapshot" else "the cluster"
-        raise SetupError(f"namespace {missing[0]} does not exist in {where}")
+        key = (
+            "common.setup_ns_missing_snapshot"
+            if view.mode == "snapshot"
+            else "common.setup_ns_missing_cluster"
+        )
+        raise SetupError(msg(key, namespace=missing[0]))
     saved = getattr(view, "meta", {}).get("system_namespace")  # a snapshot saved by this suite
     system = opts.system_namespace or saved or default_system_namespace
     if system not in exists:
         exists[system] = _exists(view, system)
     system_present = exists[system] is not False
     if opts.system_namespace and not system_present:
-        raise SetupError(f"system namespace {system} does not exist")
+        raise SetupError(msg("common.setup_system_ns_missing", namespace=system))
     run = Run(config, view, namespaces, system, system_present, note, opts.target_version)
     run.notes.extend(getattr(view, "notes", []))  # files a snapshot ignored, and why
     _note_absent(run, exists)

@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from vantiq_health.i18n import msg
+
 NEW, STILL_PRESENT, RESOLVED = "new", "still present", "resolved"
 WAIVER_KEYS = {"id", "namespace", "object", "reason", "until"}
 REQUIRED = ("id", "namespace", "reason", "until")
@@ -69,29 +71,29 @@ class Waiver:
 def parse_waivers(raw: Any) -> list[Waiver]:
     """The config file's [[waivers]] tables; a missing or unknown key is an error naming it."""
     if not isinstance(raw, list):
-        raise WaiverError("waivers must be a list of tables: [[waivers]]")
+        raise WaiverError(msg("common.waivers_not_list"))
     found = []
     for i, entry in enumerate(raw, 1):
         if not isinstance(entry, dict):
-            raise WaiverError(f"waiver {i} must be a table")
+            raise WaiverError(msg("common.waiver_not_table", i=i))
         unknown = sorted(set(entry) - WAIVER_KEYS)
         if unknown:
             raise WaiverError(
-                f"unknown key waivers.{unknown[0]} in waiver {i} (known: {', '.join(sorted(WAIVER_KEYS))})"
+                msg("common.waiver_unknown_key", key=unknown[0], i=i, known=", ".join(sorted(WAIVER_KEYS)))
             )
         missing = [k for k in REQUIRED if k not in entry]
         if missing:
-            raise WaiverError(f"waiver {i} needs {', '.join(missing)}")
+            raise WaiverError(msg("common.waiver_needs", i=i, missing=", ".join(missing)))
         until = entry["until"]
         if isinstance(until, str):
             try:
                 until = date.fromisoformat(until)
             except ValueError:
-                raise WaiverError(f"waiver {i}: until must be a date (2027-01-31), not {until!r}") from None
+                raise WaiverError(msg("common.waiver_until", i=i, until=repr(until))) from None
         if not isinstance(until, date):
-            raise WaiverError(f"waiver {i}: until must be a date (2027-01-31), not {until!r}")
+            raise WaiverError(msg("common.waiver_until", i=i, until=repr(until)))
         if not str(entry["reason"]).strip():
-            raise WaiverError(f"waiver {i}: reason must say why")
+            raise WaiverError(msg("common.waiver_reason", i=i))
         ns = str(entry["namespace"])
         found.append(
             Waiver(
@@ -126,11 +128,11 @@ class Baseline:
         try:
             doc = json.loads(path.read_text())
         except OSError as exc:
-            raise WaiverError(f"--baseline {path}: cannot read it ({exc.strerror})") from None
+            raise WaiverError(msg("common.baseline_unreadable", path=str(path), error=exc.strerror)) from None
         except json.JSONDecodeError as exc:
-            raise WaiverError(f"--baseline {path}: not JSON ({exc})") from None
+            raise WaiverError(msg("common.baseline_not_json", path=str(path), error=str(exc))) from None
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
-            raise WaiverError(f"--baseline {path}: not a results.json of this suite (no results list)")
+            raise WaiverError(msg("common.baseline_not_results", path=str(path)))
         findings: dict[Key, dict[str, Any]] = {}
         for record in doc["results"]:
             for f in record.get("findings") or []:

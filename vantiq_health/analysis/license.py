@@ -20,6 +20,7 @@ from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, last_write, name, parse_time
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 
 LICENSE_KEY = re.compile(r"licen[cs]e", re.IGNORECASE)  # Secret keys that hold a license file
 _ARMOUR = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----(?P<body>.*?)-----END [A-Z0-9 ]+-----", re.DOTALL)
@@ -103,21 +104,22 @@ def mount_findings(
     for pod in pods:
         got = _mounted_secret(pod, container, path)
         if got != secret_name:
-            what = "nothing" if got is None else (f"Secret {got}" if got else "a volume that is no Secret")
-            wrong.append(f"pod {name(pod)}, container {container}: {what} is mounted at {path}")
+            key = (
+                "VQ002.mount_nothing"
+                if got is None
+                else ("VQ002.mount_other" if got else "VQ002.mount_no_secret")
+            )
+            wrong.append(msg(key, pod=name(pod), container=container, secret=got, path=path))
     if not wrong:
-        return [], [f"Secret {secret_name} mounted at {path} in {len(pods)} pod(s)"]
+        return [], [msg("VQ002.mounted", secret=secret_name, path=path, n=len(pods))]
     return [
         finding(
             "VQ002",
-            f"the license Secret {secret_name} is not mounted at {path} in {len(wrong)} vantiq pod(s): "
-            "Vantiq does not find its license",
+            msg("VQ002.not_mounted", secret=secret_name, path=path, n=len(wrong)),
             wrong,
             [f"kubectl describe pod -n {namespace} {name(pods[0])} | grep -A1 -i license"],
             "warning",
-            advice=[
-                "Re-run deployVantiq so that the StatefulSet mounts the license Secret, then restart Vantiq."
-            ],
+            advice=[msg("VQ002.remount_advice")],
         )
     ], []
 
@@ -140,21 +142,17 @@ def license_expiries(secret: Obj) -> tuple[list[tuple[str, datetime]], list[str]
 def _expiry(
     sec: str, key: str, expires: datetime, now: datetime, days_left: float, whose: str
 ) -> Finding | str:
-    days = int((expires - now).total_seconds() // 86400)
+    days, date = int((expires - now).total_seconds() // 86400), str(expires.date())
     if expires > now and days >= days_left:
-        return f"the license expires on {expires.date()} ({days} days), read from {key}{whose}"
-    said = (
-        f"expired on {expires.date()}" if expires <= now else f"expires in {days} day(s), on {expires.date()}"
-    )
+        return msg("VQ002.expires_on", date=date, days=days, key=key, whose=whose)
+    said = "VQ002.license_expired" if expires <= now else "VQ002.license_expires"
     return finding(
         "VQ002",
-        f"the Vantiq license in Secret {sec} {said}{whose}",
-        [f"expiry {expires.isoformat()}, read from the license file {key}"],
+        msg(said, secret=sec, date=date, days=days, whose=whose),
+        [msg("VQ002.expiry_read", at=expires.isoformat(), key=key)],
         [],
         "warning",
-        advice=[
-            "Ask Vantiq for a renewed license, deploy it (generateSecrets, deployVantiq), restart Vantiq."
-        ],
+        advice=[msg("VQ002.renew_advice")],
     )
 
 
@@ -165,23 +163,25 @@ def expiry_findings(
     sec = name(secret)
     written = last_write(secret)
     stale = written if written and pods_started and written > pods_started else None
-    whose = " (the Secret's license; the pods still run with the one before it)" if stale else ""
+    whose = msg("VQ002.whose_stale") if stale else ""
     dated, formats = license_expiries(secret)
     judged = [_expiry(sec, key, expires, now, expiry_days, whose) for key, expires in dated]
     found = [j for j in judged if isinstance(j, Finding)]
     facts = [j for j in judged if isinstance(j, str)]
     if not dated:
-        kinds = ", ".join(sorted(set(formats))) or "no license key"
-        facts.append(
-            f"the expiry cannot be read from the license file ({kinds}): see System Admin >> About in Vantiq"
-        )
+        kinds = ", ".join(sorted(set(formats))) or msg("VQ002.no_license_key")
+        facts.append(msg("VQ002.expiry_unreadable", kinds=kinds))
     if stale and pods_started:
         found.append(
             finding(
                 "VQ002",
-                f"Secret {sec} was written {stale.isoformat()}, after the vantiq pods started "
-                f"({pods_started.isoformat()}): the new license is not in effect until they restart (see SEC003)",
-                [f"{sec} last written {stale.isoformat()} (metadata.managedFields)", *facts],
+                msg(
+                    "VQ002.not_in_effect",
+                    secret=sec,
+                    written=stale.isoformat(),
+                    started=pods_started.isoformat(),
+                ),
+                [msg("VQ002.last_written", secret=sec, at=stale.isoformat()), *facts],
                 [],
                 "info",
             )
@@ -217,15 +217,15 @@ def license_findings(
         return [
             finding(
                 "VQ002",
-                f"Secret {namespace}/{secret_name} does not exist: Vantiq has no license to read",
-                [f"no Secret {secret_name} in {namespace}"],
+                msg("VQ002.no_secret", secret=f"{namespace}/{secret_name}"),
+                [msg("VQ002.no_secret_in", secret=secret_name, namespace=namespace)],
                 [f"kubectl get secret -n {namespace} {secret_name}"],
                 "warning",
-                advice=["Deploy the license: generateSecrets, then deployVantiq; restart Vantiq."],
+                advice=[msg("VQ002.deploy_advice")],
             )
         ], []
     found, facts = mount_findings(pods, container, secret_name, path, namespace) if pods else ([], [])
     if not pods:
-        facts.append(f"no {container} pod in {namespace}: the mount at {path} is not checked")
+        facts.append(msg("VQ002.no_pod", container=container, namespace=namespace, path=path))
     more, said = expiry_findings(secret, now, expiry_days, started(pods, container))
     return found + more, facts + said

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from vantiq_health.analysis.k8s import Obj, name, namespace, parse_time
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 
 # RFC 1918, RFC 6598 (carrier-grade NAT, used by some CNIs) and IPv6 unique-local: what Keycloak
 # and the Vantiq services take for "inside". Loopback and link-local are not node or pod addresses.
@@ -53,9 +54,8 @@ def public_addresses(nodes: list[Obj], pods: Iterable[Obj]) -> list[Finding]:
         found.append(
             finding(
                 "NET003",
-                f"{len(public_nodes)} node address(es) are on public IP ranges: Keycloak refuses requests "
-                "from them with `HTTPS required [invalid request]` (keycloak-init fails)",
-                [f"node {node}: InternalIP {ip}" for node, ip in public_nodes],
+                msg("NET003.public_nodes", n=len(public_nodes)),
+                [msg("NET003.node_ip", node=node, ip=ip) for node, ip in public_nodes],
                 ["kubectl get nodes -o wide"],
             )
         )
@@ -71,9 +71,9 @@ def public_addresses(nodes: list[Obj], pods: Iterable[Obj]) -> list[Finding]:
         found.append(
             finding(
                 "NET003",
-                f"{len(public_pods)} pod address(es) are on public IP ranges (the pod network's CIDR)",
-                [f"pod {pod}: IP {ip}" for pod, ip in public_pods[:20]]
-                + ([f"... and {len(public_pods) - 20} more"] if len(public_pods) > 20 else []),
+                msg("NET003.public_pods", n=len(public_pods)),
+                [msg("NET003.pod_ip", pod=pod, ip=ip) for pod, ip in public_pods[:20]]
+                + ([msg("NET003.and_more", n=len(public_pods) - 20)] if len(public_pods) > 20 else []),
                 ["kubectl get nodes -o custom-columns=NAME:.metadata.name,POD_CIDR:.spec.podCIDR"],
             )
         )
@@ -118,43 +118,28 @@ def clock_skew(
     if not clocks:
         return [], []
     median = _median_time([c.renewed for c in clocks])
-    against = (
-        "the API server's clock (HTTP Date)"
-        if reference
-        else "the median of all nodes' lease renewals (offline)"
-    )
+    against = msg("NET004.against_server" if reference else "NET004.against_median")
     ahead_of = reference or median
-    facts = [
-        f"ahead: against {against}; behind: against the median of all nodes' renewals",
-        _precision(clocks, reference),
-    ]
+    facts = [msg("NET004.compared", against=against), _precision(clocks, reference)]
     skewed = []
     for c in sorted(clocks, key=lambda c: c.node):
         ahead = (c.renewed - ahead_of).total_seconds()
         behind = (median - c.renewed).total_seconds() - c.interval
-        facts.append(
-            f"node {c.node}: lease renewed {ahead:+.1f} s from {'the server' if reference else 'the median'} "
-            f"(interval {c.interval:g} s)"
-        )
+        key = "NET004.renewed_from_server" if reference else "NET004.renewed_from_median"
+        facts.append(msg(key, node=c.node, offset=ahead, interval=c.interval))
         certain = ahead - (DATE_RESOLUTION if reference else 0.0)  # the Date header truncates to the second
         if certain > threshold:
-            skewed.append(
-                f"node {c.node}: clock at least {certain:.1f} s ahead (renewTime {c.renewed.isoformat()})"
-            )
+            skewed.append(msg("NET004.ahead", node=c.node, by=certain, at=c.renewed.isoformat()))
         elif behind > threshold:
-            skewed.append(
-                f"node {c.node}: clock at least {behind:.1f} s behind the other nodes, or its kubelet stopped "
-                f"renewing (renewTime {c.renewed.isoformat()})"
-            )
+            skewed.append(msg("NET004.behind", node=c.node, by=behind, at=c.renewed.isoformat()))
     reference = ahead_of
     if not skewed:
         return [], facts
     return [
         finding(
             "NET004",
-            f"{len(skewed)} node clock(s) disagree by more than {threshold:g} s beyond the lease renew interval: "
-            "tokens between Vantiq and Keycloak are then rejected (`Invalid client secret`, `Code not valid`)",
-            [*skewed, f"reference: {against}, {reference.isoformat()}", facts[1]],
+            msg("NET004.skewed", n=len(skewed), threshold=threshold),
+            [*skewed, msg("NET004.reference", against=against, at=reference.isoformat()), facts[1]],
             [
                 "kubectl get leases -n kube-node-lease -o custom-columns=NODE:.spec.holderIdentity,RENEWED:.spec.renewTime",
                 "kubectl get nodes -o wide",
@@ -166,13 +151,8 @@ def clock_skew(
 def _precision(clocks: list[LeaseClock], server_time: datetime | None) -> str:
     """How far the estimate can be trusted: the lease's renew interval, and the Date header's whole seconds."""
     interval = max(c.interval for c in clocks)
-    lag = f"a lease is renewed every {interval:g} s, so its renewTime trails its node's clock by 0 to {interval:g} s"
-    if server_time is not None:
-        return (
-            f"precision: {lag}; the API server's Date header has 1 s resolution (± 1 s); "
-            f"so an offset is certain only beyond {interval:g} s + 1 s (a clock ahead is certain at once)"
-        )
-    return f"precision: {lag}; offline there is no server clock: nodes are compared with each other only"
+    key = "NET004.precision_live" if server_time is not None else "NET004.precision_offline"
+    return msg(key, interval=interval)
 
 
 def _median_time(times: list[datetime]) -> datetime:

@@ -12,6 +12,7 @@ from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, name, parse_time
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes.result import ProbeResult
 
 FAKE_CN = (
@@ -44,12 +45,13 @@ def ingress_hosts(ingresses: list[Obj], secret_name: str) -> list[str]:
 def _blocks(secret: Obj, key: str) -> tuple[list[dict[str, Any]], str | None]:
     record = (secret.get("data") or {}).get(key)
     if not isinstance(record, dict):
-        return [], f"{key} is missing"
+        return [], msg("VQ001.key_missing", key=key)
     if record.get("shape") != "pem" or not record.get("pem"):
-        return [], f"{key} holds no PEM block ({record.get('length', 0)} bytes)"
+        return [], msg("VQ001.no_pem", key=key, length=record.get("length", 0))
     broken = [b for b in record["pem"] if b.get("error")]
     if broken:
-        return [], f"{key}: a {broken[0].get('type', 'PEM')} block {broken[0]['error'].split(':')[0]}"
+        error = broken[0]["error"].split(":")[0]
+        return [], msg("VQ001.broken_block", key=key, type=broken[0].get("type", "PEM"), error=error)
     return list(record["pem"]), None
 
 
@@ -65,8 +67,8 @@ def certificate_findings(
         return [
             finding(
                 "VQ001",
-                f"Secret {sec}: the certificate does not parse",
-                [problem or "tls.crt has no CERTIFICATE block"],
+                msg("VQ001.cert_not_parse", secret=sec),
+                [problem or msg("VQ001.no_cert_block")],
                 [inspect],
             )
         ], []
@@ -77,10 +79,20 @@ def certificate_findings(
     found += _key_match(secret, sec, leaf)
     found += _chain(sec, certs, leaf, self_signed_ok)
     facts = [
-        f"{sec}: subject {leaf.get('subject')}, issuer {leaf.get('issuer')}",
-        f"{sec}: valid {leaf.get('not_before')} to {leaf.get('not_after')}; SANs {', '.join(leaf.get('sans') or []) or 'none'}",
+        msg("VQ001.subject_issuer", secret=sec, subject=leaf.get("subject"), issuer=leaf.get("issuer")),
+        msg(
+            "VQ001.valid_between",
+            secret=sec,
+            start=leaf.get("not_before"),
+            end=leaf.get("not_after"),
+            sans=_sans(leaf.get("sans")),
+        ),
     ]
     return found, facts
+
+
+def _sans(sans: Any) -> str:
+    return ", ".join(str(s) for s in sans or []) or msg("VQ001.none")
 
 
 def _validity(
@@ -91,7 +103,7 @@ def _validity(
         return [
             finding(
                 "VQ001",
-                f"Secret {sec}: the certificate expired on {end.date()}",
+                msg("VQ001.expired", secret=sec, date=str(end.date())),
                 [f"notAfter {end.isoformat()}"],
                 [inspect],
                 "critical",
@@ -101,8 +113,8 @@ def _validity(
         return [
             finding(
                 "VQ001",
-                f"Secret {sec}: the certificate is not valid before {start.isoformat()}",
-                [f"notBefore {start.isoformat()} (cluster time {now.isoformat(timespec='seconds')})"],
+                msg("VQ001.not_yet_valid", secret=sec, start=start.isoformat()),
+                [msg("VQ001.not_before", start=start.isoformat(), now=now.isoformat(timespec="seconds"))],
                 [inspect],
                 "critical",
             )
@@ -112,7 +124,7 @@ def _validity(
         return [
             finding(
                 "VQ001",
-                f"Secret {sec}: the certificate expires in {days} day(s), on {end.date()}",
+                msg("VQ001.expires_soon", secret=sec, days=days, date=str(end.date())),
                 [f"notAfter {end.isoformat()}"],
                 [inspect],
                 "warning",
@@ -129,8 +141,8 @@ def _hosts(sec: str, leaf: dict[str, Any], hosts: list[str], inspect: str) -> li
     return [
         finding(
             "VQ001",
-            f"Secret {sec}: the certificate does not cover {len(missed)} Ingress host(s): browsers and clients refuse it",
-            [f"host {h} not in the SANs" for h in missed] + [f"SANs: {', '.join(sans) or 'none'}"],
+            msg("VQ001.hosts_not_covered", secret=sec, n=len(missed)),
+            [msg("VQ001.host_not_in_sans", host=h) for h in missed] + [msg("VQ001.sans", sans=_sans(sans))],
             [inspect],
             "critical",
         )
@@ -141,13 +153,13 @@ def _key_match(secret: Obj, sec: str, leaf: dict[str, Any]) -> list[Finding]:
     keys, problem = _blocks(secret, "tls.key")
     key = next((b for b in keys if b.get("type") == "private-key"), None)
     if problem or key is None:
-        if problem and "missing" in problem:
+        if not isinstance((secret.get("data") or {}).get("tls.key"), dict):
             return []  # SEC001/SEC002 speak of missing keys
         return [
             finding(
                 "VQ001",
-                f"Secret {sec}: the private key does not parse",
-                [problem or "tls.key has no unencrypted PRIVATE KEY block"],
+                msg("VQ001.key_not_parse", secret=sec),
+                [problem or msg("VQ001.no_key_block")],
                 [],
                 "critical",
             )
@@ -156,10 +168,8 @@ def _key_match(secret: Obj, sec: str, leaf: dict[str, Any]) -> list[Finding]:
         return [
             finding(
                 "VQ001",
-                f"Secret {sec}: the private key does not belong to the certificate",
-                [
-                    "the public key of tls.key differs from the certificate's (compare the two commands' output)"
-                ],
+                msg("VQ001.key_mismatch", secret=sec),
+                [msg("VQ001.key_mismatch_evidence")],
                 [
                     f"kubectl get secret {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -pubkey | sha256sum",
                     f"kubectl get secret {sec} -o jsonpath='{{.data.tls\\.key}}' | base64 -d | openssl pkey -pubout | sha256sum",
@@ -192,25 +202,26 @@ def _chain(
         found.append(
             finding(
                 "VQ001",
-                f"Secret {sec}: the certificate chain is incomplete: the issuing CA certificate is missing",
+                msg("VQ001.chain_incomplete", secret=sec),
                 [
-                    f"tls.crt holds {len(certs)} certificate(s); the last, {last.get('subject')}, is no CA "
-                    f"and its issuer ({last.get('issuer')}) is not in the chain",
-                    "clients that do not already hold that intermediate refuse the connection "
-                    "(Java, curl, mobile apps; browsers sometimes fetch it)",
+                    msg(
+                        "VQ001.chain_last",
+                        n=len(certs),
+                        subject=last.get("subject"),
+                        issuer=last.get("issuer"),
+                    ),
+                    msg("VQ001.chain_clients"),
                 ],
                 [],
                 "error",
-                advice=[
-                    "Append the intermediate certificate(s) after the leaf in tls.crt (leaf first, then each issuer)."
-                ],
+                advice=[msg("VQ001.chain_advice")],
             )
         )
     if leaf.get("self_signed") and not self_signed_ok:
         found.append(
             finding(
                 "VQ001",
-                f"Secret {sec}: the certificate is self-signed and the installation does not declare it",
+                msg("VQ001.self_signed", secret=sec),
                 [f"subject = issuer = {leaf.get('subject')}"],
                 [],
                 "error",
@@ -223,21 +234,21 @@ def _order(sec: str, certs: list[dict[str, Any]], leaf: dict[str, Any]) -> list[
     """Leaf first, then each certificate's issuer."""
     subjects = [c.get("subject") for c in certs]
     misplaced = [
-        f"certificate {i + 1} ({c.get('subject')}) is not issued by the next one ({subjects[i + 1]})"
+        msg("VQ001.misplaced", i=i + 1, subject=c.get("subject"), next=subjects[i + 1])
         for i, c in enumerate(certs[:-1])
         if c.get("issuer") != subjects[i + 1] and not c.get("self_signed")
     ]
     if leaf is not certs[0]:
         misplaced.insert(
             0,
-            f"the server's certificate ({leaf.get('subject')}) is number {certs.index(leaf) + 1}, not the first",
+            msg("VQ001.leaf_not_first", subject=leaf.get("subject"), i=certs.index(leaf) + 1),
         )
     if not misplaced or not any(c.get("issuer") in subjects for c in certs if not c.get("self_signed")):
         return []
     return [
         finding(
             "VQ001",
-            f"Secret {sec}: the certificate chain is out of order (leaf first, then each issuer)",
+            msg("VQ001.out_of_order", secret=sec),
             misplaced,
             [],
             "error",
@@ -259,11 +270,11 @@ def served_findings(secret: Obj, host: str, served: ProbeResult) -> tuple[list[F
     ask = f"openssl s_client -connect {served.target} -servername {host} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 -subject -enddate"
     if not served.ok:
         if served.network_failure:
-            return [], [f"{host}: served certificate not compared: {served.error} (reachability is VQ003's)"]
+            return [], [msg("VQ001.not_compared_network", host=host, error=served.error)]
         return [
             finding(
                 "VQ001",
-                f"the ingress at {served.target} does not complete a TLS handshake for host {host}",
+                msg("VQ001.no_handshake", target=served.target, host=host),
                 [served.describe(), served.error],
                 [ask],
                 "error",
@@ -271,36 +282,38 @@ def served_findings(secret: Obj, host: str, served: ProbeResult) -> tuple[list[F
         ], []
     got = served.data
     if got.get("fingerprint") == leaf.get("fingerprint"):
-        return [], [
-            f"{host}: the ingress at {served.target} ({served.vantage}) serves the Secret's certificate"
-        ]
+        return [], [msg("VQ001.serves_secret", host=host, target=served.target, vantage=served.vantage)]
     return [_mismatch(secret, host, served, leaf, ask)], []
 
 
 def _mismatch(secret: Obj, host: str, served: ProbeResult, leaf: dict[str, Any], ask: str) -> Finding:
     sec, got = name(secret), served.data
-    diagnosis = (
-        f"the ingress serves its default certificate for host {host}, not Secret {sec}'s: "
-        "the controller could not load the Secret or the Ingress's tls section does not name the host"
-        if FAKE_CN in str(got.get("subject"))
-        else f"the ingress serves a different certificate for host {host} than Secret {sec} holds: "
-        "the controller did not pick up a renewal"
-    )
+    default = FAKE_CN in str(got.get("subject"))
+    diagnosis = msg("VQ001.serves_default" if default else "VQ001.serves_other", host=host, secret=sec)
     return finding(
         "VQ001",
         diagnosis,
         [
-            f"served by {served.target} ({served.vantage}): {got.get('subject')}, until {got.get('not_after')}, "
-            f"SHA-256 {got.get('fingerprint')}",
-            f"Secret {sec}: {leaf.get('subject')}, until {leaf.get('not_after')}, SHA-256 {leaf.get('fingerprint')}",
+            msg(
+                "VQ001.served_by",
+                target=served.target,
+                vantage=served.vantage,
+                subject=got.get("subject"),
+                until=got.get("not_after"),
+                fingerprint=got.get("fingerprint"),
+            ),
+            msg(
+                "VQ001.secret_holds",
+                secret=sec,
+                subject=leaf.get("subject"),
+                until=leaf.get("not_after"),
+                fingerprint=leaf.get("fingerprint"),
+            ),
         ],
         [
             ask,
             f"kubectl get secret -n {secret['metadata'].get('namespace', '')} {sec} -o jsonpath='{{.data.tls\\.crt}}' | base64 -d | openssl x509 -noout -fingerprint -sha256",
         ],
         "error",
-        advice=[
-            "Read the ingress controller's log for the Secret's name; restart the controller "
-            "if it kept the old certificate."
-        ],
+        advice=[msg("VQ001.reload_advice")],
     )

@@ -13,7 +13,7 @@ import pytest
 
 from vantiq_health.catalog import entry
 from vantiq_health.findings import Finding, Findings
-from vantiq_health.i18n import Text, msg, render
+from vantiq_health.i18n import Text, msg, render, tr
 from vantiq_health.session import Run
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -81,9 +81,7 @@ def get_run(config: pytest.Config) -> Run:
     try:
         return config.stash[RUN_KEY]
     except KeyError:
-        raise pytest.UsageError(
-            "vantiq-health: the checks run from the project's checks/ folder: pytest checks/ ..."
-        ) from None
+        raise pytest.UsageError(tr("common.checks_folder_only")) from None
 
 
 def cannot_check(*reasons: Text) -> str:

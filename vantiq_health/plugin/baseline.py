@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from vantiq_health.i18n import reason_of, render
 from vantiq_health.plugin.api import RUN_KEY, check_id_of
 from vantiq_health.plugin.outcomes import FINDING_PROPERTY, namespace_of
 from vantiq_health.plugin.setup import DEFAULT_JSON, option_adder
@@ -73,7 +74,7 @@ def pytest_configure_gate(config: pytest.Config) -> None:
     try:
         baseline = Baseline.load(Path(given)) if given else None
     except WaiverError as exc:
-        raise pytest.UsageError(f"vantiq-health: {exc}") from None
+        raise pytest.UsageError(f"vantiq-health: {render(reason_of(exc))}") from None
     config.pluginmanager.register(Gate(baseline, list(run.config.waivers)), PLUGIN)
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from vantiq_health.catalog import SEVERITIES, catalog, entry
 from vantiq_health.i18n import catalog_text, language, tr
+from vantiq_health.plugin.html_labels import localize
 from vantiq_health.plugin.summary import NOT_CHECKED, RunSummary, ordered, run_summary, where
 from vantiq_health.render import title
 from vantiq_health.waivers import status_label
@@ -275,7 +276,8 @@ def declare_language(path: str | Path, lang: str | None = None) -> None:
     if not report.is_file():
         return
     text = report.read_text(encoding="utf-8")
-    tagged = text.replace("<html>", f'<html lang="{lang or language()}">', 1)
+    lang = lang or language()
+    tagged = localize(text.replace("<html>", f'<html lang="{lang}">', 1), lang)
     if tagged != text:
         report.write_text(tagged, encoding="utf-8")
 

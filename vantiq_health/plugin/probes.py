@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from vantiq_health.i18n import reason_of, render, tr
 from vantiq_health.plugin.api import RUN_KEY
 from vantiq_health.probes.endpoints import EndpointError, Endpoints, in_cluster, parse_endpoints
 from vantiq_health.probes.probe_pods import PodOptions
@@ -24,8 +25,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="vh_endpoint",
         metavar="NAME[@NS]=HOST:PORT|URL",
         default=[],
-        help="reach a service there (repeatable): postgres, mongodb, keycloak, dns (the cluster DNS: "
-        "never port-forwarded); e.g. mongodb@prod=10.0.0.5:27017",
+        help="reach a service there (repeatable): postgres, mongodb, keycloak, influxdb, grafana, grafanadb, "
+        "ingress, dns (the cluster DNS: never port-forwarded); e.g. mongodb@prod=10.0.0.5:27017",
     )
     group.addoption(
         "--no-live",
@@ -64,16 +65,14 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[ENDPOINTS_KEY] = parse_endpoints(config.getoption("vh_endpoint") or [])
     except EndpointError as exc:
-        raise pytest.UsageError(f"vantiq-health: {exc}") from None
+        raise pytest.UsageError(f"vantiq-health: {render(reason_of(exc))}") from None
     allowed, image = config.getoption("vh_allow_probe_pods"), config.getoption("vh_probe_image")
     if allowed and not image:
-        raise pytest.UsageError(
-            "vantiq-health: --allow-probe-pods needs --probe-image IMAGE (an image with vantiq-health installed)"
-        )
+        raise pytest.UsageError(tr("common.probe_pods_need_image"))
     config.stash[PODS_KEY] = PodOptions(bool(allowed), image)
     timeout = config.getoption("vh_probe_timeout")
     if timeout is not None and timeout <= 0:
-        raise pytest.UsageError("vantiq-health: --probe-timeout must be more than 0 seconds")
+        raise pytest.UsageError(tr("common.probe_timeout_usage"))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -155,8 +155,13 @@ def _refuse_options_outside_the_checks(config: pytest.Config) -> None:
     given = given_options(config)
     if checks is not None and given and not config.option.help:
         raise pytest.UsageError(
-            f"vantiq-health: {', '.join(given)} given, but this run collects {' '.join(config.args)}, "
-            f"not the checks: pytest {checks} {given[0]} ..."
+            i18n.tr(
+                "common.options_outside_checks",
+                given=", ".join(given),
+                collects=" ".join(config.args),
+                checks=str(checks),
+                first=given[0],
+            )
         )
 
 
@@ -201,7 +206,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[RUN_KEY] = run = start(opts, default_system_namespace="shared")
     except (SetupError, ConfigError) as exc:
-        raise pytest.UsageError(f"vantiq-health: {exc}") from None
+        raise pytest.UsageError(f"vantiq-health: {i18n.render(i18n.reason_of(exc))}") from None
     i18n.set_language(config.getoption("vh_lang") or run.config.lang or i18n.locale_language())
     if is_demo(opts.snapshot):
         run.notes.insert(0, i18n.tr("common.demo_note"))
@@ -221,15 +226,12 @@ def _check_save_target(target: str | None) -> None:
 
     path = Path(target)
     if path.exists() and not path.is_dir():
-        raise pytest.UsageError(f"vantiq-health: --save-snapshot {target} exists and is not a folder")
+        raise pytest.UsageError(i18n.tr("common.save_target_not_folder", target=target))
     if path.is_dir() and any(path.iterdir()) and not (path / META_FILE).exists():
-        raise pytest.UsageError(
-            f"vantiq-health: --save-snapshot {target} is a folder with other files in it; give a new or empty "
-            "folder (or one an earlier --save-snapshot wrote)"
-        )
+        raise pytest.UsageError(i18n.tr("common.save_target_not_empty", target=target))
     parent = path if path.is_dir() else next((p for p in path.parents if p.exists()), Path("."))
     if not os.access(parent, os.W_OK):
-        raise pytest.UsageError(f"vantiq-health: --save-snapshot {target}: {parent} is not writable")
+        raise pytest.UsageError(i18n.tr("common.save_target_not_writable", target=target, parent=str(parent)))
 
 
 DEMO_NOTE = (

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from vantiq_health.i18n import msg
+
 Obj = dict[str, Any]
 # (namespace, Secret name, key) -> the raw value, as the cluster view's secret_bytes returns it
 SecretReader = Callable[[str, str, str], Any]
@@ -59,12 +61,14 @@ def _from_ref(
     source = f"{kind} {obj_name} key {key}"
     if kind == "Secret":
         text = secret_text(secrets(namespace, obj_name, key))
-        missing = "" if text is not None else f"Secret {obj_name} key {key} is not readable"
+        missing = "" if text is not None else msg("common.secret_key_unreadable", secret=obj_name, key=key)
         return EnvValue(var, source, (obj_name, key), text, missing)
     cm = configmaps(namespace, obj_name)
     data = (cm or {}).get("data") or {}
     text = data.get(key) if isinstance(data.get(key), str) else None
-    return EnvValue(var, source, None, text, "" if text is not None else f"{source} is missing")
+    return EnvValue(
+        var, source, None, text, "" if text is not None else msg("common.source_missing", source=source)
+    )
 
 
 def _env_from(

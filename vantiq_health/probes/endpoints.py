@@ -15,15 +15,18 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from vantiq_health.i18n import msg
+
 NAMES = ("postgres", "mongodb", "keycloak", "influxdb", "grafana", "grafanadb", "dns", "ingress")
 HTTP_NAMES = {"keycloak": "/auth", "grafana": "", "influxdb": "", "ingress": ""}
 _SPEC = re.compile(r"(?P<name>[a-z]+)(?:@(?P<ns>[a-z0-9]([-a-z0-9]*[a-z0-9])?))?=(?P<target>.+)")
 
 # vantages
-EXPLICIT = "explicit --endpoint"
-POD_NETWORK = "pod network (in-cluster)"
-PORT_FORWARD = "port-forward to the service's pod"
-WORKSTATION = "this workstation"
+# (each a `Msg`: its English text is the machine value, shown in the run's language)
+EXPLICIT = msg("common.vantage_explicit")  # "explicit --endpoint"
+POD_NETWORK = msg("common.vantage_pod_network")  # "pod network (in-cluster)"
+PORT_FORWARD = msg("common.vantage_port_forward")  # "port-forward to the service's pod"
+WORKSTATION = msg("common.vantage_workstation")  # "this workstation"
 JUDGES_NETWORK = {EXPLICIT, POD_NETWORK, PORT_FORWARD}
 NOT_REACHABLE = "not reachable from here — run in the cluster or pass --endpoint"
 
@@ -48,23 +51,25 @@ class Endpoint:
 def _host_port(text: str, spec: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not host or not 0 < int(port) < 65536:
-        raise EndpointError(f"--endpoint {spec}: expected HOST:PORT or a URL")
+        raise EndpointError(msg("common.endpoint_host_port", spec=spec))
     return host.strip("[]"), int(port)
 
 
 def parse_endpoint(spec: str) -> Endpoint:
     match = _SPEC.fullmatch(spec.strip())
     if not match:
-        raise EndpointError(f"--endpoint {spec}: expected NAME[@NAMESPACE]=HOST:PORT or NAME=URL")
+        raise EndpointError(msg("common.endpoint_form", spec=spec))
     service, ns, target = match["name"], match["ns"], match["target"]
     if service not in NAMES:
-        raise EndpointError(f"--endpoint {spec}: unknown service {service} (known: {', '.join(NAMES)})")
+        raise EndpointError(
+            msg("common.endpoint_unknown", spec=spec, service=service, known=", ".join(NAMES))
+        )
     if "://" in target:
         if service not in HTTP_NAMES:
-            raise EndpointError(f"--endpoint {spec}: {service} takes HOST:PORT, not a URL")
+            raise EndpointError(msg("common.endpoint_no_url", spec=spec, service=service))
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise EndpointError(f"--endpoint {spec}: the URL must be http:// or https://HOST[:PORT]/...")
+            raise EndpointError(msg("common.endpoint_url", spec=spec))
         port = parts.port or (443 if parts.scheme == "https" else 80)
         return Endpoint(service, ns, parts.hostname, port, target.rstrip("/"))
     host, port = _host_port(target, spec)
@@ -97,7 +102,7 @@ def parse_endpoints(specs: list[str]) -> Endpoints:
     seen: set[tuple[str, str | None]] = set()
     for ep in found:
         if (ep.name, ep.namespace) in seen:
-            raise EndpointError(f"--endpoint {ep.describe()}: given twice")
+            raise EndpointError(msg("common.endpoint_twice", spec=ep.describe()))
         seen.add((ep.name, ep.namespace))
     return Endpoints(tuple(found))
 

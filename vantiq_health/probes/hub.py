@@ -190,10 +190,10 @@ class Probes:
         """A port-forward to a ready pod behind the Service, opened once per target."""
         pod, remote = _backing_pod(service, self.run.view.objects("pods", namespace), port)
         if pod is None:
-            raise Unavailable(f"no ready pod behind {service_name} in {namespace} to port-forward to")
+            raise Unavailable(msg("common.no_pod_to_forward", service=service_name, namespace=namespace))
         api = getattr(self.run.view, "api", None)
         if api is None:
-            raise Unavailable("port-forward needs a live cluster connection")
+            raise Unavailable(msg("common.forward_needs_live"))
 
         def make() -> Forward:
             from vantiq_health.probes.portforward import Forward
@@ -208,7 +208,7 @@ class Probes:
     def _judged(self, result: ProbeResult) -> ProbeResult:
         """A network failure seen from a workstation to an outside host is no finding: skip."""
         if result.network_failure and result.vantage not in ep.JUDGES_NETWORK:
-            raise Unavailable(f"{result.target}: {ep.NOT_REACHABLE} ({result.error})")
+            raise Unavailable(msg("common.not_reachable", target=result.target, error=result.error))
         return result
 
     # -- services --------------------------------------------------------------------------------
@@ -224,15 +224,13 @@ class Probes:
         pods = keycloak.keycloak_pods(view.objects("pods", namespace), config.name(namespace, "keycloak"))
         db = keycloak.database_of(view, config, namespace, pods, values=not self.offline)
         if db is None:
-            raise Unavailable(
-                f"no keycloak pod or StatefulSet in {namespace} to take the database settings from"
-            )
+            raise Unavailable(msg("common.no_keycloak_for_db", namespace=namespace))
 
         def probe() -> ProbeResult:
             assert db is not None
             for value in (db.addr, db.user, db.database, db.password):
                 if not value.known:
-                    raise Unavailable(f"{value.name} not known: {value.missing}")
+                    raise Unavailable(msg("common.value_not_known", name=value.name, missing=value.missing))
             host, port = db.host_port
             where = self.reach("postgres", namespace, host, port)
             login = postgres.Login(
@@ -256,7 +254,7 @@ class Probes:
         vantiq = config.name(namespace, "vantiq")
         pods = keycloak.keycloak_pods(view.objects("pods", namespace), vantiq)
         if not pods:
-            raise Unavailable(f"no {vantiq} pod in {namespace} to take the MongoDB login from")
+            raise Unavailable(msg("common.no_pod_for_mongo", vantiq=vantiq, namespace=namespace))
         container = keycloak.keycloak_container(pods[0], vantiq)
         env = env_of(view, namespace, container or {}, values=not self.offline, pod=pods[0])
         user = lookup(env, config.name(namespace, "mongo_user_env"), None)
@@ -272,7 +270,9 @@ class Probes:
         def probe() -> ProbeResult:
             for value in (user, password):
                 if not value.known:
-                    raise Unavailable(f"{value.name} of pod {pod} not known: {value.missing}")
+                    raise Unavailable(
+                        msg("common.pod_value_not_known", name=value.name, pod=pod, missing=value.missing)
+                    )
             service = self.run.config.name(namespace, "mongodb_service")
             where = self.reach("mongodb", namespace, f"{service}.{namespace}.svc", 27017)
             login = mongodb.Login(
@@ -307,15 +307,21 @@ class Probes:
         view, config = self.run.view, self.run.config
         pods = keycloak.keycloak_pods(view.objects("pods", namespace), config.name(namespace, "keycloak"))
         if not pods:
-            raise Unavailable(f"no keycloak pod in {namespace} to take the admin login from")
+            raise Unavailable(msg("common.no_keycloak_for_admin", namespace=namespace))
         container = keycloak.keycloak_container(pods[0], config.name(namespace, "keycloak")) or {}
         env = env_of(view, namespace, container, values=not self.offline, pod=pods[0])
         user, password = lookup(env, "KEYCLOAK_USER", "keycloak"), lookup(env, "KEYCLOAK_PASSWORD", None)
 
         def probe() -> ProbeResult:
             if not password.known:
+                pod = keycloak.name(pods[0])
                 raise Unavailable(
-                    f"KEYCLOAK_PASSWORD of pod {keycloak.name(pods[0])} not known: {password.missing}"
+                    msg(
+                        "common.pod_value_not_known",
+                        name="KEYCLOAK_PASSWORD",
+                        pod=pod,
+                        missing=password.missing,
+                    )
                 )
             url, vantage = self._keycloak_url(namespace)
             realms = list(config.expect.get("keycloak_realms") or [])

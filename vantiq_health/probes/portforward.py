@@ -14,6 +14,7 @@ import socket
 import threading
 from typing import Any
 
+from vantiq_health.i18n import msg
 from vantiq_health.view.base import Unavailable
 
 PERMISSION = "create pods/portforward"
@@ -36,10 +37,12 @@ def _open(api: Any, namespace: str, pod: str, port: int, timeout: float) -> Any:
         text = f"{exc.status} {exc.reason}"
         if exc.status == 403 or "403" in text:
             raise Unavailable(
-                f"needs: {PERMISSION} in {namespace} to reach pod {pod} from a workstation "
-                "(the optional Role in the README), or pass --endpoint"
+                msg("common.forward_forbidden", permission=PERMISSION, namespace=namespace, pod=pod)
             ) from None
-        raise Unavailable(f"port-forward to {namespace}/{pod}:{port} failed: {text.strip()}") from None
+        error = text.strip()
+        raise Unavailable(
+            msg("common.forward_failed", namespace=namespace, pod=pod, port=port, error=error)
+        ) from None
 
 
 class Forward:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vantiq_health.i18n import msg
+
 STEPS = ("resolve", "tcp", "tls", "auth", "query")
 # error classes, each with its own remediation in the checks
 DNS, TIMEOUT, REFUSED, UNREACHABLE = "dns", "timeout", "refused", "unreachable"
@@ -55,22 +57,48 @@ class ProbeResult:
         return self.error_class in NETWORK_CLASSES
 
     def describe(self) -> str:
-        steps = " → ".join(self.reached) or "nothing"
-        verdict = "ok" if self.ok else f"failed at {self.failed_at}: {self.error_class}"
-        return f"{self.service} {self.target} from {self.vantage}: reached {steps}; {verdict} ({self.latency_ms:.0f} ms)"
+        steps = " → ".join(self.reached) or msg("common.probe_nothing")
+        verdict = (
+            msg("common.probe_ok")
+            if self.ok
+            else msg("common.probe_failed_at", step=self.failed_at, error_class=self.error_class)
+        )
+        return msg(
+            "common.probe_describe",
+            service=self.service,
+            target=self.target,
+            vantage=vantage_text(self.vantage),
+            steps=steps,
+            verdict=verdict,
+            ms=f"{self.latency_ms:.0f}",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """For --save-snapshot and results: the record as it is, it holds no credential."""
         return {
             "service": self.service,
             "target": self.target,
-            "vantage": self.vantage,
+            "vantage": str(self.vantage),  # the English text of a Msg
             "reached": list(self.reached),
             "error_class": self.error_class,
-            "error": self.error,
+            "error": str(self.error),  # the English text of a Msg
             "latency_ms": round(self.latency_ms, 1),
             "data": self.data,
         }
+
+
+_VANTAGES = {
+    "explicit --endpoint": "common.vantage_explicit",
+    "pod network (in-cluster)": "common.vantage_pod_network",
+    "port-forward to the service's pod": "common.vantage_port_forward",
+    "this workstation": "common.vantage_workstation",
+}
+
+
+def vantage_text(vantage: str) -> str:
+    """A vantage (a machine value, `endpoints.*`) as the run's language says it."""
+    key = _VANTAGES.get(vantage)
+    return msg(key) if key else vantage
 
 
 def from_record(doc: dict[str, Any]) -> ProbeResult | None:
@@ -85,7 +113,7 @@ def from_record(doc: dict[str, Any]) -> ProbeResult | None:
     return ProbeResult(
         doc["service"],
         doc["target"],
-        doc["vantage"],
+        vantage_text(doc["vantage"]),
         list(reached),
         doc["error_class"],
         doc["error"],

@@ -21,6 +21,7 @@ from cryptography import x509
 
 from vantiq_health import pem
 from vantiq_health.analysis.k8s import Obj, name
+from vantiq_health.i18n import msg
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.net import timed
 from vantiq_health.probes.result import TIMEOUT, TLS_FAILED, ProbeResult
@@ -46,16 +47,17 @@ def served_certificate(host: str, port: int, sni: str, timeout: float, vantage: 
                 result.data["protocol"] = tls.version() or ""
         except TimeoutError:
             result.error_class = TIMEOUT
-            result.error = (
-                f"the TLS handshake with {address}:{port} (SNI {sni}) timed out after {timeout:g} s"
+            result.error = msg(
+                "VQ001.handshake_timeout", address=address, port=port, sni=sni, timeout=timeout
             )
             return
         except (ssl.SSLError, OSError) as exc:
             result.error_class = TLS_FAILED
-            result.error = f"the TLS handshake with {address}:{port} (SNI {sni}) failed: {exc}"
+            result.error = msg("VQ001.handshake_failed", address=address, port=port, sni=sni, error=str(exc))
             return
         if not der:
-            result.error_class, result.error = TLS_FAILED, f"{address}:{port} served no certificate for {sni}"
+            result.error_class = TLS_FAILED
+            result.error = msg("VQ001.no_cert_served", address=address, port=port, sni=sni)
             return
         result.reached.append("tls")
         result.data.update(describe(der))
@@ -115,13 +117,10 @@ def ingress_address(view: Any, namespace: str, host: str, *, in_cluster: bool) -
     """(host, port, vantage) to ask for `host`'s certificate; Unavailable when no address is known."""
     ingresses = [i for i in view.objects("ingresses", namespace) if _serves(i, host)]
     if not ingresses:
-        raise Unavailable(f"no Ingress in {namespace} serves {host}")
+        raise Unavailable(msg("VQ001.no_ingress_for_host", namespace=namespace, host=host))
     addresses = [a for i in ingresses for a in _lb_addresses(i)]
     if not addresses:
-        raise Unavailable(
-            f"Ingress {name(ingresses[0])} has no load-balancer address in its status: "
-            "pass --endpoint ingress=HOST:PORT to compare the served certificate"
-        )
+        raise Unavailable(msg("VQ001.no_lb_address", ingress=name(ingresses[0])))
     if in_cluster:
         service = _controller_service(view, addresses[0])
         if service is not None:

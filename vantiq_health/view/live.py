@@ -25,6 +25,7 @@ import yaml
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.view import node_reads, shape
 from vantiq_health.view.base import ClusterView, Kind, SetupError, Unavailable, kind_info, needs
 from vantiq_health.view.rest import Failure, Reply, Transport
@@ -71,37 +72,35 @@ def load_api_client(
         try:
             config.load_incluster_config(client_configuration=cfg)
         except ConfigException as exc:
-            raise SetupError(f"in-cluster config: {exc}") from None
+            raise SetupError(msg("common.live_incluster", error=str(exc))) from None
         ns_file = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
         ns = ns_file.read_text().strip() if ns_file.exists() else None
         return _tuned(cfg), "in-cluster", ns
     if path is None:
-        raise SetupError(
-            "no kubeconfig: none given (--kubeconfig), $KUBECONFIG is unset and ~/.kube/config "
-            "does not exist; point at a cluster or run offline with --snapshot DIR"
-        )
+        raise SetupError(msg("common.live_no_kubeconfig"))
     if not Path(path).is_file():
-        raise SetupError(f"kubeconfig {path} does not exist")
+        raise SetupError(msg("common.live_kubeconfig_missing", path=path))
     try:
         contexts, current = config.list_kube_config_contexts(config_file=path)
     except (ConfigException, OSError, ValueError, yaml.YAMLError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SetupError(f"kubeconfig {path} is not usable: {first}") from None
+        raise SetupError(msg("common.live_kubeconfig_unusable", path=path, error=first)) from None
     names = [c["name"] for c in contexts]
     if context and context not in names:
-        raise SetupError(
-            f"context {context!r} is not in kubeconfig {path} (contexts: {', '.join(names) or 'none'})"
-        )
+        listed = ", ".join(names) or msg("common.live_none")
+        raise SetupError(msg("common.live_no_context", context=repr(context), path=path, contexts=listed))
     chosen = next((c for c in contexts if c["name"] == context), current)
     if not chosen:
-        raise SetupError(f"kubeconfig {path} has no current context; pass --context")
+        raise SetupError(msg("common.live_no_current", path=path))
     cfg = client.Configuration()
     try:
         config.load_kube_config(
             config_file=path, context=chosen["name"], client_configuration=cfg, persist_config=False
         )
     except (ConfigException, OSError, ValueError, yaml.YAMLError) as exc:
-        raise SetupError(f"kubeconfig {path}, context {chosen['name']}: {exc}") from None
+        raise SetupError(
+            msg("common.live_context_error", path=path, context=chosen["name"], error=str(exc))
+        ) from None
     return _tuned(cfg), chosen["name"], chosen.get("context", {}).get("namespace")
 
 
@@ -125,7 +124,7 @@ class LiveView(ClusterView):
         super().__init__()
         for name, value in (("--request-timeout", read_timeout), ("connect timeout", connect_timeout)):
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise SetupError(f"{name} must be a positive number of seconds, got {value!r}")
+                raise SetupError(msg("common.live_timeout_value", name=name, value=repr(value)))
         self.api = api
         self.context = context
         self.http = Transport(api, connect_timeout, read_timeout)
@@ -148,16 +147,24 @@ class LiveView(ClusterView):
         except Failure as exc:
             if exc.kind == "tls":
                 raise SetupError(str(exc)) from None
-            raise SetupError(f"cannot reach the API server at {self.server}: {exc}") from None
+            raise SetupError(
+                msg("common.live_unreachable", server=self.server, error=reason_of(exc))
+            ) from None
         except Unavailable as exc:
-            raise SetupError(f"cannot reach the API server at {self.server}: {exc}") from None
+            raise SetupError(
+                msg("common.live_unreachable", server=self.server, error=reason_of(exc))
+            ) from None
         if reply.status in (401, 403):
             raise SetupError(
-                f"the API server at {self.server} rejected the credentials of context "
-                f"{self.context!r}: {reply.message()}"
+                msg(
+                    "common.live_rejected",
+                    server=self.server,
+                    context=repr(self.context),
+                    error=reply.message(),
+                )
             )
         if reply.status != 200:
-            raise SetupError(f"the API server at {self.server} answered {reply.message()}")
+            raise SetupError(msg("common.live_answered", server=self.server, error=reply.message()))
         self._version = self._json_object(reply, "/version")
         date = reply.headers.get("Date")
         if date:
@@ -171,19 +178,14 @@ class LiveView(ClusterView):
         kind = reply.headers.get("Content-Type", "")
         head = reply.body[:200].lstrip().lower()
         if "html" in kind or head.startswith((b"<!doctype", b"<html", b"<")):
-            raise SetupError(
-                f"the server at {self.server} answered HTML, not the Kubernetes API "
-                "— is this the API server URL?"
-            )
+            raise SetupError(msg("common.live_html", server=self.server))
         try:
             doc = json.loads(reply.body)
         except (ValueError, RecursionError):
             doc = None
         if not isinstance(doc, dict):
-            raise SetupError(
-                f"the server at {self.server} answered {what} with something that is not a JSON object "
-                f"({kind or 'no Content-Type'}) — is this the API server URL?"
-            )
+            said = kind or msg("common.live_no_content_type")
+            raise SetupError(msg("common.live_not_json", server=self.server, what=what, kind=said))
         return doc
 
     def namespace_exists(self, namespace: str) -> bool | None:

@@ -101,7 +101,7 @@ class SnapshotView(ClusterView):
 
     def _load_dir(self) -> None:
         if not self.root.is_dir():
-            raise SetupError(f"snapshot {self.root} is not a directory")
+            raise SetupError(msg("common.snap_not_dir", root=str(self.root)))
         for path in sorted(self._files()):
             if path.name == "logs.txt":
                 self._load_logs(path)
@@ -115,7 +115,7 @@ class SnapshotView(ClusterView):
         for resource, namespace in self.meta.get("listed", []):
             self.coverage[resource].add(namespace or ALL)
         if not self._objects and not self.pod_logs and not self._node_docs:
-            raise SetupError(f"snapshot {self.root} holds no Kubernetes objects{self._why_empty()}")
+            raise SetupError(msg("common.snap_empty", root=str(self.root), why=self._why_empty()))
 
     def _why_empty(self) -> str:
         return f" ({self.notes[0]}{'; ...' if len(self.notes) > 1 else ''})" if self.notes else ""
@@ -203,9 +203,7 @@ class SnapshotView(ClusterView):
             pos = end + 1
         if log_lines and not any(MARK.match(line) for line in log_lines):
             line = text[: text.find(log_lines[0])].count("\n") + 1
-            raise SetupError(
-                f"snapshot file {rel}, line {line}: not valid JSON (text outside a JSON document)"
-            )
+            raise SetupError(msg("common.snap_text_outside", rel=rel, line=msg("common.snap_line", n=line)))
         for key, lines in log_blocks(log_lines).items():
             self.pod_logs[key] = lines
             self.log_dirs.add(key[:2])

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from vantiq_health.i18n import msg
 from vantiq_health.view.base import KINDS, SetupError
 
 DEFAULT_MAX_FILE_BYTES = 1 << 30
@@ -68,7 +69,7 @@ def open_regular(path: Path, root: Path, rel: Path) -> int:
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:  # unreadable is not empty: the run cannot judge without it
-        raise SetupError(f"snapshot file {rel}: cannot read it: {exc.strerror or exc}") from None
+        raise SetupError(msg("common.snap_unreadable", rel=rel, error=exc.strerror or str(exc))) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise Skipped("not a regular file: skipped")
@@ -90,10 +91,8 @@ def read_bounded(fd: int, rel: Path, cap: int, head: int | None = None) -> bytes
         size = os.fstat(fh.fileno()).st_size
         data = fh.read(cap + 1) if size <= cap else b""
     if size > cap or len(data) > cap:
-        raise SetupError(
-            f"snapshot file {rel} is {size_text(max(size, len(data)))}, over the limit of "
-            f"{size_text(cap)} per file: not read (raise it with [thresholds] snapshot_max_file_mb in the config)"
-        )
+        size_now = size_text(max(size, len(data)))
+        raise SetupError(msg("common.snap_too_big", rel=rel, size=size_now, cap=size_text(cap)))
     return data
 
 
@@ -101,7 +100,7 @@ def decode(data: bytes, rel: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SetupError(f"snapshot file {rel}: cannot read it: not UTF-8 text ({exc.reason})") from None
+        raise SetupError(msg("common.snap_not_utf8", rel=rel, error=exc.reason)) from None
 
 
 # -- YAML ---------------------------------------------------------------------------
@@ -173,17 +172,17 @@ def parse_yaml(text: str, rel: Path, loader: Any = _Loader) -> list[Any]:
     try:
         return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except _Refused as exc:
-        line = f", line {exc.line}" if exc.line else ""
-        raise SetupError(f"snapshot file {rel}{line}: refused: {exc}") from None
+        line = msg("common.snap_line", n=exc.line) if exc.line else ""
+        raise SetupError(msg("common.snap_refused", rel=rel, line=line, error=str(exc))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
+        line = msg("common.snap_line", n=mark.line + 1) if mark else ""
         problem = getattr(exc, "problem", None) or "parse error"
-        raise SetupError(f"snapshot file {rel}{line}: not valid YAML ({problem})") from None
+        raise SetupError(msg("common.snap_bad_yaml", rel=rel, line=line, error=problem)) from None
     except RecursionError:  # the pure-Python composer recurses per level (libyaml stops at 1000)
-        raise SetupError(f"snapshot file {rel}: refused: nested deeper than {MAX_DEPTH} levels") from None
+        raise SetupError(msg("common.snap_too_deep", rel=rel, depth=MAX_DEPTH)) from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. an integer of 5000 digits
-        raise SetupError(f"snapshot file {rel}: not valid YAML ({type(exc).__name__})") from None
+        raise SetupError(msg("common.snap_bad_yaml", rel=rel, line="", error=type(exc).__name__)) from None
 
 
 # -- JSON ---------------------------------------------------------------------------
@@ -195,16 +194,20 @@ def json_doc(text: str, pos: int, rel: Path) -> tuple[Any, int]:
     try:
         doc, end = _DECODER.raw_decode(text, pos)
     except json.JSONDecodeError as exc:
-        raise SetupError(f"snapshot file {rel}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        raise SetupError(
+            msg("common.snap_bad_json", rel=rel, line=msg("common.snap_line", n=exc.lineno), error=exc.msg)
+        ) from None
     except RecursionError:
-        raise SetupError(f"snapshot file {rel}: refused: nested deeper than {MAX_DEPTH} levels") from None
+        raise SetupError(msg("common.snap_too_deep", rel=rel, depth=MAX_DEPTH)) from None
     except ValueError as exc:  # e.g. an integer of 5000 digits
         line = text.count("\n", 0, pos) + 1
-        raise SetupError(f"snapshot file {rel}, line {line}: not valid JSON ({str(exc)[:60]})") from None
+        raise SetupError(
+            msg("common.snap_bad_json", rel=rel, line=msg("common.snap_line", n=line), error=str(exc)[:60])
+        ) from None
     if too_deep(doc):
         line = text.count("\n", 0, pos) + 1
         raise SetupError(
-            f"snapshot file {rel}, line {line}: refused: a document nested deeper than {MAX_DEPTH} levels"
+            msg("common.snap_doc_too_deep", rel=rel, line=msg("common.snap_line", n=line), depth=MAX_DEPTH)
         )
     return doc, end
 
