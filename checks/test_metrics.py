@@ -36,8 +36,9 @@ from vantiq_health.analysis.telegraf import (
     unreachable,
 )
 from vantiq_health.config import Config
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.partial import gather
-from vantiq_health.plugin import check, expect
+from vantiq_health.plugin import cannot_check, check, expect
 from vantiq_health.probes.hub import Probes
 from vantiq_health.session import Run
 from vantiq_health.view import ClusterView, Unavailable
@@ -52,10 +53,7 @@ def test_influxdb_data_source_points_at_the_influxdb_service(
 ) -> None:
     sources, notes = _datasources(cluster, probes, namespace)
     if not sources:
-        pytest.skip(
-            f"cannot check: no InfluxDB data source is provisioned in a ConfigMap of {namespace}, "
-            f"and Grafana's API was not read ({'; '.join(notes)})"
-        )
+        pytest.skip(cannot_check(msg("MT001.skip_no_source", namespace=namespace, notes=notes)))
     seen = gather(cluster, namespace, "services", *WORKLOADS)
     services = {s["metadata"]["name"] for s in seen["services"]}
     auth = influx_wants_auth(seen.of(*WORKLOADS), settings.name(namespace, "influxdb"))
@@ -69,12 +67,16 @@ def _datasources(cluster: ClusterView, probes: Probes, ns: str) -> tuple[list[Da
     try:
         result = probes.grafana(ns)
     except Unavailable as exc:
-        return provisioned_datasources(cluster.objects("configmaps", ns)), [f"Grafana API: {exc}"]
+        return provisioned_datasources(cluster.objects("configmaps", ns)), [_api_unavailable(exc)]
     if result.ok:
         return api_datasources(result), api_facts(result)
     return provisioned_datasources(cluster.objects("configmaps", ns)), [
-        f"Grafana API not read: {result.describe()}"
+        msg("MT001.api_not_read", result=result.describe())
     ]
+
+
+def _api_unavailable(exc: Unavailable) -> str:
+    return msg("MT001.api_unavailable", reason=reason_of(exc))
 
 
 @check("MT002")
@@ -85,9 +87,7 @@ def test_grafana_stores_dashboards_in_mysql(
     workload = cluster.get("deployments", namespace, grafana)
     configmap = cluster.get("configmaps", namespace, grafana)
     if workload is None and configmap is None:
-        pytest.skip(
-            f"cannot check: Grafana is not installed in {namespace} (no Deployment or ConfigMap {grafana})"
-        )
+        pytest.skip(cannot_check(msg("MT002.skip_not_installed", namespace=namespace, grafana=grafana)))
     db = grafana_database(configmap, workload, grafana)
     seen = gather(cluster, namespace, "services")
     services = {s["metadata"]["name"] for s in seen["services"]}
@@ -97,15 +97,16 @@ def test_grafana_stores_dashboards_in_mysql(
         if seen.seen("services") or db.type != "mysql"
         else []
     )
-    facts = [f"{db.source}: type {db.type}"]
+    facts = [msg("MT002.type_is", source=db.source, type=db.type)]
     if not found and db.type == "mysql":
         try:
             probe = probes.grafanadb(namespace)
         except Unavailable as exc:
-            facts.append(f"MySQL schema not read: {exc}")
+            facts.append(msg("MT002.schema_not_read", reason=reason_of(exc)))
         else:
             found = schema_findings(probe, namespace, grafana, grafanadb)
-            facts.append(f"{probe.result.describe()}; tables: {len(probe.result.data.get('tables') or [])}")
+            tables = len(probe.result.data.get("tables") or [])
+            facts.append(msg("MT002.schema_fact", result=probe.result.describe(), n=tables))
     expect(found, namespace, facts, unseen=seen.reasons())
 
 
@@ -119,9 +120,7 @@ def test_telegraf_may_watch_pods_and_nodes(
     }
     present = {kind: w for kind, w in named.items() if w is not None}
     if not present:
-        pytest.skip(
-            f"cannot check: telegraf is not installed in {namespace} (no telegraf-ds or telegraf-prom)"
-        )
+        pytest.skip(cannot_check(msg("MT005.skip_not_installed", namespace=namespace)))
     accounts = sorted(
         {Account(namespace, service_account(w)) for w in present.values()}, key=lambda a: a.name
     )
@@ -129,12 +128,12 @@ def test_telegraf_may_watch_pods_and_nodes(
     try:  # the API server's own answer (SubjectAccessReviews), live or as a snapshot saved it
         reviewed = review_denials(probes.access_review, accounts, NEEDED)
         roles, unseen = None, []
-        facts.append(f"SubjectAccessReviews: {len(accounts) * len(NEEDED)} asked")
+        facts.append(msg("MT005.reviews_asked", n=len(accounts) * len(NEEDED)))
     except Unavailable as exc:  # else the recorded ClusterRoles and bindings, as the authorizer reads them
         reviewed, rbac = None, gather(cluster, None, "clusterroles", "clusterrolebindings")
         unseen = rbac.reasons()
         roles = None if unseen else (rbac["clusterroles"], rbac["clusterrolebindings"])
-        facts.append(f"SubjectAccessReviews not asked: {exc}")
+        facts.append(msg("MT005.reviews_not_asked", reason=reason_of(exc)))
     logs = _telegraf_logs(cluster, namespace, [w["metadata"]["name"] for w in present.values()], unseen)
     restart = [f"{kind}/{w['metadata']['name']}" for kind, w in present.items()]
     local = _namespace_roles(cluster, namespace)
@@ -168,7 +167,7 @@ def _telegraf_logs(
                     ns, pod_name, container["name"], tail=200
                 )
             except Unavailable as exc:
-                unseen.append(f"log of {pod_name}: {exc}")
+                unseen.append(msg("MT005.log_not_read", pod=pod_name, reason=reason_of(exc)))
     return logs
 
 
@@ -176,12 +175,9 @@ def _telegraf_logs(
 def test_dashboards_match_the_container_runtime(cluster: ClusterView, namespace: str, probes: Probes) -> None:
     dashboards, notes = _dashboards(cluster, probes, namespace)
     if not dashboards:
-        pytest.skip(
-            f"cannot check: no Grafana dashboard is provisioned in a ConfigMap of {namespace}, "
-            f"and Grafana's API was not read ({'; '.join(notes)})"
-        )
+        pytest.skip(cannot_check(msg("MT007.skip_no_dashboard", namespace=namespace, notes=notes)))
     by_runtime = runtimes(cluster.objects("nodes"))
-    facts = notes + [f"{rt}: {len(nodes)} node(s)" for rt, nodes in sorted(by_runtime.items())]
+    facts = notes + [msg("MT007.nodes", runtime=rt, n=len(nodes)) for rt, nodes in sorted(by_runtime.items())]
     facts += [f"{d.source}: {d.title}" for d in dashboards]
     expect(docker_era_dashboards(dashboards, by_runtime, namespace), namespace, facts)
 
@@ -191,13 +187,13 @@ def _dashboards(cluster: ClusterView, probes: Probes, ns: str) -> tuple[list[Das
     try:
         result = probes.grafana(ns)
     except Unavailable as exc:
-        return dashboards_in(cluster.objects("configmaps", ns)), [f"Grafana API: {exc}"]
+        return dashboards_in(cluster.objects("configmaps", ns)), [_api_unavailable(exc)]
     if not result.ok:
         return dashboards_in(cluster.objects("configmaps", ns)), [
-            f"Grafana API not read: {result.describe()}"
+            msg("MT001.api_not_read", result=result.describe())
         ]
     found, unread = api_dashboards(result)
-    return found, api_facts(result) + [f"not read: {u}" for u in unread]
+    return found, api_facts(result) + [msg("MT007.not_read", what=u) for u in unread]
 
 
 @check("MT009")
@@ -234,7 +230,10 @@ def _telegraf_pod_logs(
             try:
                 lines = cluster.logs(ns, pod_name, container["name"], tail=tail)
             except Unavailable as exc:
-                unseen.append(f"log of {pod_name} [{container['name']}]: {exc}")
+                reason = reason_of(exc)
+                unseen.append(
+                    msg("MT004.log_not_read", pod=pod_name, container=container["name"], reason=reason)
+                )
                 continue
             logs.append(TelegrafLog(pod_name, str(spec.get("nodeName") or ""), tuple(lines)))
     return logs, len(pods)
@@ -257,7 +256,7 @@ def test_influxdb_receives_cluster_metrics(
     found, facts = (
         influx.metrics_findings(probe.result, wanted, namespace, window) if not failed else (failed, [])
     )
-    expect(found, namespace, facts, unseen=[f"container runtime: {r}" for r in nodes.reasons()])
+    expect(found, namespace, facts, unseen=[msg("MT003.runtime_not_read", reason=r) for r in nodes.reasons()])
 
 
 @check("MT008")
@@ -277,13 +276,13 @@ def test_influxdb_has_free_space(cluster: ClusterView, settings: Config, namespa
     unseen: list[str] = []
     logs, _ = _telegraf_pod_logs(cluster, settings, namespace, unseen)
     if not claims and not logs:
-        pytest.skip(f"cannot check: no InfluxDB pod with a claim and no telegraf log in {namespace}")
+        pytest.skip(cannot_check(msg("MT004.skip_nothing", namespace=namespace)))
     usages = []
     for node in sorted({node for _, node in claims.values()}):
         try:
             usages += influx.volume_usage(cluster.node_proxy(node, STATS_SUMMARY), namespace, set(claims))
         except Unavailable as exc:
-            unseen.append(f"volume usage of node {node}: {exc}")
+            unseen.append(msg("MT004.usage_not_read", node=node, reason=reason_of(exc)))
     pvcs = gather(cluster, namespace, "persistentvolumeclaims")
     found = influx.space_findings(
         usages,
@@ -293,7 +292,7 @@ def test_influxdb_has_free_space(cluster: ClusterView, settings: Config, namespa
         settings.threshold("influxdb_free_warning_percent"),
         settings.threshold("influxdb_free_critical_percent"),
     )
-    facts = [u.describe() for u in usages] + [f"{len(logs)} telegraf log(s) free of disk-full lines"]
+    facts = [u.describe() for u in usages] + [msg("MT004.logs_free", n=len(logs))]
     expect(found, namespace, facts, unseen=unseen + pvcs.reasons())
 
 
@@ -304,9 +303,7 @@ def test_telegraf_collects_from_every_target(
     unseen: list[str] = []
     logs, count = _telegraf_pod_logs(cluster, settings, namespace, unseen)
     if not count:
-        pytest.skip(
-            f"cannot check: telegraf is not installed in {namespace} (no telegraf-ds or telegraf-prom pod)"
-        )
+        pytest.skip(cannot_check(msg("MT006.skip_not_installed", namespace=namespace)))
     namespaces = sorted({*run.namespaces, namespace})
     seen = [gather(cluster, ns, "pods") for ns in namespaces]
     nodes = gather(cluster, None, "nodes")
@@ -316,6 +313,6 @@ def test_telegraf_collects_from_every_target(
         node_addresses(nodes["nodes"]),
         tuple(settings.name(ns, "mongodb") for ns in namespaces),
     )
-    facts = [f"{len(logs)} telegraf log(s) read"]
+    facts = [msg("MT006.logs_read", n=len(logs))]
     reasons = [r for s in (*seen, nodes) for r in s.reasons()]
     expect(collection_findings(targets, namespace), namespace, facts, unseen=unseen + reasons)

@@ -12,6 +12,7 @@ from typing import Any
 from vantiq_health.analysis.k8s import Obj
 from vantiq_health.analysis.metrics import GRAFANA_INI, Dashboard, DataSource, _env, _ini_database
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes import result as r
 from vantiq_health.probes.result import ProbeResult
 
@@ -56,10 +57,13 @@ def api_dashboards(result: ProbeResult) -> tuple[list[Dashboard], list[str]]:
                 Dashboard(str(dash.get("title") or uid), f"{API} dashboard uid {uid}", dash["model"])
             )
         else:
-            unread.append(f"dashboard {dash.get('title')!r} (uid {uid}): {dash.get('error', 'not read')}")
+            error = dash.get("error") or msg("MT007.not_read_plain")
+            unread.append(
+                msg("MT007.dashboard_not_read", title=repr(dash.get("title")), uid=uid, error=error)
+            )
     total = int(result.data.get("dashboards_total") or 0)
     if total > len(result.data.get("dashboards") or []):
-        unread.append(f"{total - len(result.data.get('dashboards') or [])} more dashboards not read")
+        unread.append(msg("MT007.more_not_read", n=total - len(result.data.get("dashboards") or [])))
     return found, unread
 
 
@@ -69,14 +73,16 @@ def api_facts(result: ProbeResult) -> list[str]:
 
 def _login_diagnosis(probe: Any, res: ProbeResult) -> str:
     table = {
-        r.AUTH_FAILED: f"MySQL refuses the password for user {probe.user}; it comes from {probe.password_from}",
-        r.NO_DATABASE: f"the schema {probe.database} does not exist on {res.target}",
-        r.NOT_AUTHORIZED: f"user {probe.user} may not use the schema {probe.database} on {res.target}",
-        r.REFUSED: f"nothing accepts connections at {res.target}",
-        r.TIMEOUT: f"TCP connect to {res.target} times out",
-        r.DNS: f"the host {res.target.rpartition(':')[0]} does not resolve",
+        r.AUTH_FAILED: msg("MT002.auth_failed", user=probe.user, source=probe.password_from),
+        r.NO_DATABASE: msg("MT002.no_database", database=probe.database, target=res.target),
+        r.NOT_AUTHORIZED: msg(
+            "MT002.not_authorized", user=probe.user, database=probe.database, target=res.target
+        ),
+        r.REFUSED: msg("MT002.refused", target=res.target),
+        r.TIMEOUT: msg("MT002.timeout", target=res.target),
+        r.DNS: msg("MT002.dns", host=res.target.rpartition(":")[0]),
     }
-    return table.get(res.error_class, f"the probe failed at {res.failed_at} ({res.error_class})")
+    return table.get(res.error_class, msg("MT002.failed_at", step=res.failed_at, error_class=res.error_class))
 
 
 def schema_findings(probe: Any, ns: str, grafana: str, grafanadb: str) -> list[Finding]:
@@ -87,8 +93,12 @@ def schema_findings(probe: Any, ns: str, grafana: str, grafanadb: str) -> list[F
         return [
             finding(
                 "MT002",
-                f"Grafana's MySQL cannot be read with Grafana's login: {_login_diagnosis(probe, res)}",
-                [res.describe(), f"server said: {res.error}", f"user {probe.user}, schema {probe.database}"],
+                msg("MT002.cannot_read", diagnosis=_login_diagnosis(probe, res)),
+                [
+                    res.describe(),
+                    msg("MT002.server_said", error=res.error),
+                    msg("MT002.login", user=probe.user, database=probe.database),
+                ],
                 [
                     f"kubectl get secret -n {ns} {secret} -o jsonpath='{{.data}}' | wc -c   # the keys are there; compare values privately",
                     f"kubectl logs -n {ns} deploy/{grafana} | grep -i database",
@@ -103,13 +113,13 @@ def schema_findings(probe: Any, ns: str, grafana: str, grafanadb: str) -> list[F
     return [
         finding(
             "MT002",
-            f"Grafana is configured for MySQL but the {probe.database} schema has no Grafana tables "
-            f"({', '.join(missing)} missing): the dashboards disappeared after the upgrade because "
-            "Grafana kept them in sqlite3 inside its pod",
+            msg("MT002.no_tables", database=probe.database, missing=missing),
             [
                 res.describe(),
-                f"tables in {probe.database}: {', '.join(tables[:20]) or 'none (show tables: Empty set)'}",
-                f"expected Grafana's tables: {', '.join(GRAFANA_TABLES)}, ...",
+                msg(
+                    "MT002.tables_in", database=probe.database, tables=tables[:20] or msg("MT002.tables_none")
+                ),
+                msg("MT002.expected_tables", tables=GRAFANA_TABLES),
             ],
             [
                 f"kubectl get configmap -n {ns} {grafana} -o jsonpath='{{.data.grafana\\.ini}}'   # [database] type = mysql, host = {grafanadb}:3306",

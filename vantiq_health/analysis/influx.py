@@ -11,6 +11,7 @@ from typing import Any
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.findings import Finding, ObjectRef, finding
+from vantiq_health.i18n import msg
 from vantiq_health.probes import result as r
 from vantiq_health.probes.influx_target import CONTAINERD, DOCKER, NGINX, ORG_METRICS, InfluxProbe
 from vantiq_health.probes.influxdb import Series
@@ -37,19 +38,19 @@ def _login_diagnosis(probe: InfluxProbe, res: ProbeResult, ns: str) -> tuple[str
     ]
     table: dict[str, tuple[str, list[str]]] = {
         r.AUTH_FAILED: (
-            f"InfluxDB refuses the login of user {probe.user} from {probe.source}",
+            msg("MT003.auth_failed", user=probe.user, source=probe.source),
             secret_fix,
         ),
         r.NOT_AUTHORIZED: (
-            f"user {probe.user} may log in but not read the databases",
+            msg("MT003.not_authorized", user=probe.user),
             [f"kubectl exec -n {ns} influxdb-0 -- influx -execute 'SHOW GRANTS FOR \"{probe.user}\"'"],
         ),
-        r.DNS: (f"the InfluxDB host {where.rpartition(':')[0]} does not resolve", []),
-        r.TIMEOUT: (f"TCP connect to InfluxDB at {where} times out", []),
-        r.REFUSED: (f"nothing accepts connections at {where}: is InfluxDB running?", []),
-        r.UNREACHABLE: (f"no route to InfluxDB at {where}", []),
+        r.DNS: (msg("MT003.dns", host=where.rpartition(":")[0]), []),
+        r.TIMEOUT: (msg("MT003.timeout", target=where), []),
+        r.REFUSED: (msg("MT003.refused", target=where), []),
+        r.UNREACHABLE: (msg("MT003.unreachable", target=where), []),
     }
-    return table.get(res.error_class, (f"the InfluxDB probe failed at {res.failed_at}", []))
+    return table.get(res.error_class, (msg("MT003.failed_at", step=res.failed_at), []))
 
 
 def login_findings(probe: InfluxProbe, ns: str, influxdb: str) -> list[Finding]:
@@ -59,28 +60,30 @@ def login_findings(probe: InfluxProbe, ns: str, influxdb: str) -> list[Finding]:
         return []
     diagnosis, fix = _login_diagnosis(probe, res, ns)
     fix = [*fix, f"kubectl get pods -n {ns} -l app={influxdb} -o wide"]
-    evidence = [res.describe(), f"server said: {res.error}", f"login: user {probe.user} from {probe.source}"]
-    return [finding("MT003", f"cannot read InfluxDB: {diagnosis}", evidence, fix)]
+    evidence = [
+        res.describe(),
+        msg("MT003.server_said", error=res.error),
+        msg("MT003.login", user=probe.user, source=probe.source),
+    ]
+    return [finding("MT003", msg("MT003.cannot_read", diagnosis=diagnosis), evidence, fix)]
 
 
 def require_login(res: ProbeResult) -> None:
     """MT008 reads through MT003's login: without it there is nothing to judge."""
     if not res.ok:
-        raise Unavailable(f"no session on InfluxDB {res.target}: {res.error_class} ({res.error}) — see MT003")
+        raise Unavailable(
+            msg("MT008.no_session", target=res.target, error_class=res.error_class, error=res.error)
+        )
 
 
 # -- MT003: cluster metrics --------------------------------------------------------------------------
 def expected_series(by_runtime: dict[str, list[str]], telegraf_ds: str, telegraf_prom: str) -> list[Expected]:
     """The ingress requests, and the container measurement of each runtime the nodes run."""
-    wanted = [
-        Expected(
-            NGINX, f"deployment/{telegraf_prom}", "Request rate and Request duration of Vantiq Resources"
-        )
-    ]
+    wanted = [Expected(NGINX, f"deployment/{telegraf_prom}", msg("MT003.why_requests"))]
     for runtime, series in sorted(RUNTIME_SERIES.items()):
         nodes = by_runtime.get(runtime, [])
         if nodes and all(e.series != series for e in wanted):
-            why = f"container CPU and memory panels ({runtime} on {', '.join(sorted(nodes))})"
+            why = msg("MT003.why_containers", runtime=runtime, nodes=sorted(nodes))
             wanted.append(Expected(series, f"daemonset/{telegraf_ds}", why))
     return wanted
 
@@ -96,32 +99,38 @@ def _stale(data: dict[str, Any], e: Expected, ns: str, window: int) -> Finding |
     read = data.get("series", {}).get(e.series.key)
     if read is None or read.get("count", 0) > 0:
         return None
-    last = read.get("last") or "never"
+    last = read.get("last") or msg("MT003.never")
     return finding(
         "MT003",
-        f"{e.series.measurement} in database {e.series.database} has no point in the last {window} min "
-        f"(last point: {last}): {e.writer} stopped writing it, so the {e.why} show nothing since",
+        msg(
+            "MT003.stale",
+            measurement=e.series.measurement,
+            database=e.series.database,
+            window=window,
+            last=last,
+            writer=e.writer,
+            why=e.why,
+        ),
         [f'SELECT count(*) FROM "{e.series.measurement}" WHERE time > now() - {window}m: 0'],
         [f"kubectl logs -n {ns} {e.writer} --tail=200"],
-        advice=[
-            "the telegraf log names the cause: a full volume (MT004), RBAC (MT005), an unreachable target (MT006)"
-        ],
+        advice=[msg("MT003.stale_advice")],
     )
 
 
 def _missing(data: dict[str, Any], e: Expected, ns: str) -> Finding:
     db = e.series.database
     if db not in data.get("databases", []):
-        what = f"database {db} does not exist in InfluxDB"
+        what = msg("MT003.no_database", database=db)
     else:
         shown = "docker_container_*" if e.series == DOCKER else e.series.measurement
-        what = f"measurement {shown} does not exist in database {db}"
+        what = msg("MT003.no_measurement", measurement=shown, database=db)
+    names = list(data.get("measurements", {}).get(db, []))
     return finding(
         "MT003",
-        f"{what}: {e.writer} has never written it, so the {e.why} are empty",
-        [f"SHOW MEASUREMENTS ON {db}: {', '.join(data.get('measurements', {}).get(db, [])) or 'none'}"],
+        msg("MT003.never_written", what=what, writer=e.writer, why=e.why),
+        [msg("MT003.show_measurements", database=db, names=names or msg("MT003.none"))],
         [f"kubectl logs -n {ns} {e.writer} --tail=200", f"kubectl get {e.writer} -n {ns} -o yaml"],
-        advice=["check the telegraf inputs configuration and its log (MT004-MT006)"],
+        advice=[msg("MT003.missing_advice")],
     )
 
 
@@ -140,9 +149,16 @@ def metrics_findings(
             continue
         read = data.get("series", {}).get(e.series.key) or {}
         facts.append(
-            f"{e.series.key}: {read.get('count', '?')} point field(s) in {window} min, last {read.get('last')}"
+            msg(
+                "MT003.points",
+                key=e.series.key,
+                count=read.get("count", "?"),
+                window=window,
+                last=read.get("last"),
+            )
         )
-    return found, [f"read {res.target} from {res.vantage}: {' → '.join(res.reached)}", *facts]
+    steps = " → ".join(res.reached)
+    return found, [msg("MT003.read_from", target=res.target, vantage=res.vantage, steps=steps), *facts]
 
 
 # -- MT008: organization metrics -------------------------------------------------------------------
@@ -153,23 +169,22 @@ def org_metrics_findings(
     s = ORG_METRICS
     read = res.data.get("series", {}).get(s.key)
     if read is not None and read.get("count", 0) > 0:
-        return [], [f"{s.key}: {read['count']} point field(s) in {window} min, last {read.get('last')}"]
+        return [], [msg("MT008.points", key=s.key, count=read["count"], window=window, last=read.get("last"))]
     if s.database not in res.data.get("databases", []):
-        seen = f"database {s.database} does not exist"
+        seen = msg("MT008.no_database", database=s.database)
     elif not _present(res.data, s):
-        seen = f"measurement {s.measurement} does not exist in database {s.database}"
+        seen = msg("MT008.no_measurement", measurement=s.measurement, database=s.database)
     else:
-        seen = f"last point with resource = 'collaborationtypes': {(read or {}).get('last') or 'never'}"
+        seen = msg("MT008.last_point", last=(read or {}).get("last") or msg("MT008.never"))
     fix = [f"kubectl rollout restart deployment/{d} -n {n}" for n, d in collectors]
     return [
         finding(
             "MT008",
-            f"no organization metrics in the last {window} min: {s.measurement} has no point with "
-            "resource = 'collaborationtypes', metrics-collector is not sending them (Execution Time shows No data)",
+            msg("MT008.no_metrics", window=window, measurement=s.measurement),
             [seen],
             fix or ["kubectl get deployments -A | grep metrics-collector"],
             severity="warning",
-            advice=["after the restart, the Grafana panels fill within a few minutes"],
+            advice=[msg("MT008.restart_advice")],
         )
     ], []
 
@@ -189,9 +204,14 @@ class VolumeUsage:
 
     def describe(self) -> str:
         gib = 1 << 30
-        return (
-            f"claim {self.claim} (pod {self.pod} on {self.node}): {self.available / gib:.1f} GiB free of "
-            f"{self.capacity / gib:.1f} GiB ({self.free_percent:.1f}%)"
+        return msg(
+            "MT004.usage",
+            claim=self.claim,
+            pod=self.pod,
+            node=self.node,
+            free=f"{self.available / gib:.1f}",
+            capacity=f"{self.capacity / gib:.1f}",
+            percent=f"{self.free_percent:.1f}",
         )
 
 
@@ -263,10 +283,7 @@ def _expand(claim: Claim, ns: str) -> list[str]:
     ]
 
 
-EXPAND_ADVICE = (
-    "expand the InfluxDB PersistentVolume (the StorageClass needs allowVolumeExpansion: true; "
-    "procedure: InfluxDB PV拡張手順), or shorten the retention policy of the kubernetes database",
-)
+EXPAND_ADVICE = (msg("MT004.expand_advice"),)
 
 
 def space_findings(
@@ -285,9 +302,14 @@ def space_findings(
         found.append(
             finding(
                 "MT004",
-                f"the InfluxDB volume {claim.volume} (claim {u.claim}) is {'full' if critical else 'nearly full'}: "
-                f"{u.free_percent:.1f}% free (below {crit if u.free_percent < crit else warn:g}%); "
-                "metric writes stop when it fills",
+                msg(
+                    "MT004.volume_low",
+                    volume=claim.volume,
+                    claim=u.claim,
+                    state=msg("MT004.full" if critical else "MT004.nearly_full"),
+                    percent=f"{u.free_percent:.1f}",
+                    limit=f"{crit if u.free_percent < crit else warn:g}",
+                ),
                 [u.describe(), *full_lines[-3:]],
                 _expand(claim, ns),
                 severity="critical" if critical else "warning",
@@ -300,11 +322,11 @@ def space_findings(
         found.append(
             finding(
                 "MT004",
-                "telegraf cannot write to InfluxDB: its volume is full (no space left on device)",
+                msg("MT004.cannot_write"),
                 [
                     *full_lines[-3:],
                     *(u.describe() for u in usages),
-                    f"InfluxDB claims: {', '.join(sorted(claims)) or 'none found'}",
+                    msg("MT004.claims", claims=sorted(claims) or msg("MT004.none_found")),
                 ],
                 fix,
                 severity="critical",

@@ -13,6 +13,7 @@ import yaml
 from vantiq_health.analysis.k8s import Obj, containers, name
 from vantiq_health.analysis.storage import StorageContext
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 
 GRAFANA_INI = "grafana.ini"
 
@@ -82,10 +83,12 @@ def dashboards_not_in_mysql(
         return [
             finding(
                 "MT002",
-                f"Grafana stores its dashboards in {db.type}, inside its own pod: they are lost on the next upgrade",
+                msg("MT002.in_pod", type=db.type),
                 [
-                    f"{db.source}: type {'is empty (Grafana default sqlite3)' if db.type == 'sqlite3' else db.type}",
-                    f"expected: type = mysql, host = {expected_host}",
+                    msg("MT002.type_empty", source=db.source)
+                    if db.type == "sqlite3"
+                    else msg("MT002.type_is", source=db.source, type=db.type),
+                    msg("MT002.expected", host=expected_host),
                 ],
                 fix,
             )
@@ -97,10 +100,10 @@ def dashboards_not_in_mysql(
         return [
             finding(
                 "MT002",
-                f"Grafana's MySQL host {db.host or '(empty: 127.0.0.1:3306 inside the Grafana pod)'} names no Service in {ns}",
+                msg("MT002.no_service", host=db.host or msg("MT002.host_empty_pod"), namespace=ns),
                 [
-                    f"{db.source}: host {db.host or '(empty)'}",
-                    f"Services in {ns}: {', '.join(sorted(services)) or 'none'}",
+                    msg("MT002.host_is", source=db.source, host=db.host or msg("MT002.host_empty")),
+                    msg("MT002.services_in", namespace=ns, services=sorted(services) or msg("MT002.none")),
                 ],
                 fix,
             )
@@ -114,14 +117,14 @@ def volumes_in_different_zones(
     """MT009: grafana and its database run on one node, so their volumes must share a zone."""
     zones = {w: ctx.zones_of(w) for w in (grafana, grafanadb)}
     facts = [
-        f"{w}: volume zone(s) {', '.join(z) or 'unknown (not zonal, or no volume)'}" for w, z in zones.items()
+        msg("MT009.zones", workload=w, zones=list(z) or msg("MT009.zones_unknown")) for w, z in zones.items()
     ]
     if not zones[grafana] or not zones[grafanadb] or set(zones[grafana]) & set(zones[grafanadb]):
         return [], facts
     return [
         finding(
             "MT009",
-            f"{grafana} and {grafanadb} have volumes in different zones: the two pods must share a node, so one of them cannot be scheduled",
+            msg("MT009.different_zones", grafana=grafana, grafanadb=grafanadb),
             facts,
             [f"kubectl get pvc -n {ctx.namespace} -o wide", "kubectl get pv -L topology.kubernetes.io/zone"],
         )
@@ -183,24 +186,34 @@ def datasource_findings(
             found.append(
                 finding(
                     "MT001",
-                    f"Grafana data source {ds.name!r} points at {ds.url or '(no URL)'}, which names no Service in {ns}",
+                    msg(
+                        "MT001.no_service",
+                        name=repr(ds.name),
+                        url=ds.url or msg("MT001.no_url"),
+                        namespace=ns,
+                    ),
                     [
-                        f"{ds.source}: url {ds.url or '(none)'}",
-                        f"Services in {ns}: {', '.join(sorted(services)) or 'none'}",
+                        msg("MT001.url_evidence", source=ds.source, url=ds.url or msg("MT001.url_none")),
+                        msg(
+                            "MT001.services_in", namespace=ns, services=sorted(services) or msg("MT001.none")
+                        ),
                     ],
                     [f"kubectl get svc -n {ns}", f"kubectl rollout restart deployment/{grafana} -n {ns}"],
                 )
             )
         if influx_auth and not (ds.has_user and ds.has_password):
-            missing = " and ".join(
-                w for w, ok in (("user", ds.has_user), ("password", ds.has_password)) if not ok
+            missing = msg(
+                "MT001.user_and_password"
+                if not (ds.has_user or ds.has_password)
+                else "MT001.user"
+                if not ds.has_user
+                else "MT001.password"
             )
             found.append(
                 finding(
                     "MT001",
-                    f"Grafana data source {ds.name!r} has no {missing}, but InfluxDB requires authentication "
-                    "(Vantiq system version 3.10.1 and later): set them to the InfluxDB Secret's values",
-                    [f"{ds.source}: {missing} not set"],
+                    msg("MT001.no_credentials", name=repr(ds.name), missing=missing),
+                    [msg("MT001.not_set", source=ds.source, missing=missing)],
                     [f"kubectl get secret -n {ns} -o name | grep -i influx"],
                 )
             )
@@ -312,18 +325,19 @@ def docker_era_dashboards(
         hits = [(where, q) for where, q in _queries(dash.doc) if any(term in q for term in DOCKER_ERA)]
         if not hits:
             continue
-        evidence = [f"{dash.source}, panel/variable {where!r}: {q[:160]}" for where, q in hits[:6]]
+        evidence = [
+            msg("MT007.query", source=dash.source, where=repr(where), query=q[:160]) for where, q in hits[:6]
+        ]
         if len(hits) > 6:
-            evidence.append(f"... and {len(hits) - 6} more")
-        evidence.append(
-            f"nodes on containerd/CRI-O: {', '.join(modern[:5])}{' ...' if len(modern) > 5 else ''}"
-        )
-        evidence.append(f"replace CPU queries with: {REPLACEMENTS['cpu']}")
-        evidence.append(f"replace pod variables with: {REPLACEMENTS['variable']}")
+            evidence.append(msg("MT007.more", n=len(hits) - 6))
+        shown = ", ".join(modern[:5]) + (" ..." if len(modern) > 5 else "")
+        evidence.append(msg("MT007.nodes_on", nodes=shown))
+        evidence.append(msg("MT007.replace_cpu", query=REPLACEMENTS["cpu"]))
+        evidence.append(msg("MT007.replace_variable", query=REPLACEMENTS["variable"]))
         found.append(
             finding(
                 "MT007",
-                f"Dashboard {dash.title!r} queries docker-era measurements, but the nodes run containerd: its panels stay empty",
+                msg("MT007.docker_era", title=repr(dash.title)),
                 evidence,
                 [_dashboard_fix(dash, ns)],
             )
@@ -334,4 +348,4 @@ def docker_era_dashboards(
 def _dashboard_fix(dash: Dashboard, ns: str) -> str:
     if dash.source.startswith("ConfigMap "):
         return f"kubectl edit configmap -n {ns} {dash.source.split()[1]}"
-    return f"in Grafana: {dash.title} → Dashboard settings → JSON Model ({dash.source}): replace the queries, save"
+    return msg("MT007.in_grafana", title=dash.title, source=dash.source)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.findings import Finding, finding
+from vantiq_health.i18n import msg
 
 # What telegraf asks for: the prometheus input watches pods cluster-wide, the kubernetes
 # inputs read nodes. (The notes' remedy grants get/list on nodes, not watch; asking for
@@ -127,8 +128,7 @@ def _local_notes(sa: Account, lacks: list[tuple[str, str]], local: tuple[list[Ob
         if need in local_grants:
             grants.setdefault(local_grants[need], []).append(" ".join(need))
     return [
-        f"{via} grants {', '.join(needs)} in {via.split()[1].split('/')[0]} only: a RoleBinding cannot "
-        "grant them at cluster scope, which telegraf needs (use a ClusterRoleBinding)"
+        msg("MT005.namespace_only", via=via, needs=needs, namespace=via.split()[1].split("/")[0])
         for via, needs in sorted(grants.items())
     ]
 
@@ -205,10 +205,8 @@ def telegraf_rbac(
         else:
             lacks = []
         if lacks:
-            missing.append(
-                f"ServiceAccount {sa.namespace}/{sa.name} may not "
-                f"{', '.join(f'{verb} {resource}' for verb, resource in lacks)} at cluster scope"
-            )
+            needs = [f"{verb} {resource}" for verb, resource in lacks]
+            missing.append(msg("MT005.may_not", account=f"{sa.namespace}/{sa.name}", needs=needs))
             missing.extend(_local_notes(sa, lacks, local))
     refused = [
         f"{pod}: {line.strip()[:300]}" for pod, lines in sorted(logs.items()) for line in refused_lines(lines)
@@ -218,8 +216,8 @@ def telegraf_rbac(
     return [
         finding(
             "MT005",
-            "telegraf may not read pods and nodes at cluster scope: it collects no Kubernetes metrics",
-            missing + refused[:5] + ([f"... {len(refused) - 5} more 403 lines"] if len(refused) > 5 else []),
+            msg("MT005.cannot_read"),
+            missing + refused[:5] + ([msg("MT005.more_403", n=len(refused) - 5)] if len(refused) > 5 else []),
             [
                 remedy(namespace, accounts),
                 *(f"kubectl rollout restart {target} -n {namespace}" for target in restart),

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from vantiq_health.analysis.k8s import Obj, name
 from vantiq_health.findings import Finding, ObjectRef, finding
+from vantiq_health.i18n import msg
 
 DISK_FULL = ("no space left on device", "engine: error writing WAL entry")
 SLOW = "Collection took longer than expected"
@@ -41,6 +42,7 @@ class Target:
     namespace: str  # the target's namespace ("" for a node or an unknown address)
     pod: str  # "" unless a pod
     address: str  # host:port as telegraf dials it
+    node: str = ""  # the node whose kubelet telegraf-ds reads ("" unless a kubelet)
 
 
 def disk_full_lines(logs: list[TelegrafLog]) -> list[str]:
@@ -66,10 +68,10 @@ def _label(pod: Obj, mongodb: tuple[str, ...]) -> tuple[int, str]:
     ns, pod_name = str(pod["metadata"].get("namespace", "")), name(pod)
     labels = (pod.get("metadata") or {}).get("labels") or {}
     if pod_name.startswith(tuple(f"{m}-" for m in mongodb)):
-        return 0, f"MongoDB pod {ns}/{pod_name}"
+        return 0, msg("MT006.mongodb_pod", pod=f"{ns}/{pod_name}")
     if "ingress-nginx" in pod_name or labels.get("app.kubernetes.io/name") == "ingress-nginx":
-        return 1, f"ingress-nginx controller pod {ns}/{pod_name} (its metrics port)"
-    return 2, f"pod {ns}/{pod_name}"
+        return 1, msg("MT006.ingress_pod", pod=f"{ns}/{pod_name}")
+    return 2, msg("MT006.pod", pod=f"{ns}/{pod_name}")
 
 
 def pod_target(host: str, port: int, pods: list[Obj], mongodb: tuple[str, ...]) -> Target:
@@ -80,9 +82,7 @@ def pod_target(host: str, port: int, pods: list[Obj], mongodb: tuple[str, ...]) 
     """
     at = [p for p in pods if (p.get("status") or {}).get("podIP") == host]
     if not at:
-        return Target(
-            f"{host}:{port} (no pod of the checked namespaces has this address)", "", "", f"{host}:{port}"
-        )
+        return Target(msg("MT006.no_pod_at", address=f"{host}:{port}"), "", "", f"{host}:{port}")
     _, label, pod = min(((*_label(p, mongodb), p) for p in at), key=lambda t: (t[0], t[1]))
     return Target(label, str(pod["metadata"].get("namespace", "")), name(pod), f"{host}:{port}")
 
@@ -97,7 +97,10 @@ def unreachable(
             if SLOW in line:
                 ip = node_ips.get(log.node, "")
                 where = f"{ip}:{KUBELET_PORT}" if ip else f"{log.node}:{KUBELET_PORT}"
-                target = Target(f"the kubelet of node {log.node or '(unknown node)'}", "", "", where)
+                node = log.node or msg("MT006.unknown_node")
+                target = Target(
+                    msg("MT006.kubelet", node=node), "", "", where, node=log.node or "(unknown node)"
+                )
             elif any(t in line for t in TIMEOUTS) and (dialed := _dialed(line)) is not None:
                 target = pod_target(*dialed, pods, mongodb)
             else:
@@ -107,12 +110,11 @@ def unreachable(
 
 
 def _fix(target: Target, ns: str) -> tuple[list[str], str]:
-    if not target.pod and target.label.startswith("the kubelet"):
-        node = target.label.removeprefix("the kubelet of node ")
+    if target.node:
+        node = target.node
         return (
             [f"kubectl get node {node} -o wide", f"kubectl get networkpolicy -n {ns}"],
-            f"open TCP {KUBELET_PORT} from the pod network to node {node} (NSG / security group rules): "
-            "telegraf-ds reads the kubelet of the node it runs on",
+            msg("MT006.open_kubelet", port=KUBELET_PORT, node=node),
         )
     if target.pod:
         return (
@@ -120,19 +122,17 @@ def _fix(target: Target, ns: str) -> tuple[list[str], str]:
                 f"kubectl get pod -n {target.namespace} {target.pod} -o wide",
                 f"kubectl get networkpolicy -n {target.namespace}",
             ],
-            f"open the path from telegraf-prom (namespace {ns}) to {target.address}: network policies, "
-            "NSG / security group rules between the nodes",
+            msg("MT006.open_path", namespace=ns, address=target.address),
         )
-    return [
-        f"kubectl get pods -A -o wide | grep {target.address.rsplit(':', 1)[0]}"
-    ], "find what runs at that address"
+    host = target.address.rsplit(":", 1)[0]
+    return [f"kubectl get pods -A -o wide | grep {host}"], msg("MT006.find_address")
 
 
 def _object(target: Target) -> ObjectRef | None:
     if target.pod:
         return ObjectRef("Pod", target.namespace, target.pod)
-    if target.label.startswith("the kubelet of node "):
-        return ObjectRef("Node", None, target.label.removeprefix("the kubelet of node "))
+    if target.node:
+        return ObjectRef("Node", None, target.node)
     return None
 
 
@@ -144,7 +144,7 @@ def collection_findings(found: dict[Target, list[str]], ns: str) -> list[Finding
         findings.append(
             finding(
                 "MT006",
-                f"telegraf cannot collect from {target.label} at {target.address}: {len(lines)} timeout line(s)",
+                msg("MT006.cannot_collect", target=target.label, address=target.address, n=len(lines)),
                 lines[-3:],
                 fix,
                 object=_object(target),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from vantiq_health.analysis.grafana_live import mysql_settings
 from vantiq_health.analysis.metrics import grafana_database
+from vantiq_health.i18n import msg
 from vantiq_health.probes import endpoints as ep
 from vantiq_health.probes.credentials import secret_text
 from vantiq_health.probes.result import ProbeResult
@@ -41,7 +42,7 @@ def _secret(hub: Probes, namespace: str, secret_role: str, key_role: str, defaul
     secret, key = config.name(namespace, secret_role), config.name(namespace, key_role)
     text = secret_text(hub.run.view.secret_bytes(namespace, secret, key))
     if text is None and default is None:
-        raise Unavailable(f"Secret {secret} key {key} in {namespace} is not readable (or not there)")
+        raise Unavailable(msg("MT001.secret_unreadable", secret=secret, key=key, namespace=namespace))
     return text if text is not None else str(default)
 
 
@@ -79,7 +80,7 @@ def grafanadb(hub: Probes, namespace: str) -> GrafanaDbProbe:
     workload = view.get("deployments", namespace, grafana_name)
     db = grafana_database(configmap, workload, grafana_name)
     if db.type != "mysql":
-        raise Unavailable(f"Grafana in {namespace} is not configured for MySQL ({db.source}: {db.type})")
+        raise Unavailable(msg("MT002.not_mysql", namespace=namespace, source=db.source, type=db.type))
     user, database = mysql_settings(
         configmap,
         workload,
@@ -98,4 +99,6 @@ def grafanadb(hub: Probes, namespace: str) -> GrafanaDbProbe:
         return mysql.probe(login, hub.timeout, where.vantage)
 
     found = hub._recorded(f"grafanadb/{namespace}", probe)
-    return GrafanaDbProbe(user, database, f"Secret {secret} key {key}", hub._judged(found))
+    return GrafanaDbProbe(
+        user, database, msg("MT002.password_from", secret=secret, key=key), hub._judged(found)
+    )

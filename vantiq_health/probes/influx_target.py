@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vantiq_health.i18n import msg
 from vantiq_health.probes.credentials import secret_text
 from vantiq_health.probes.influxdb import Series
 from vantiq_health.probes.result import ProbeResult
@@ -39,18 +40,20 @@ class InfluxProbe:
 
     @property
     def source(self) -> str:
-        return f"Secret {self.secret} (keys {self.user_key}, {self.password_key})"
+        return msg(
+            "MT003.login_source", secret=self.secret, user_key=self.user_key, password_key=self.password_key
+        )
 
 
 def _login(probes: Probes, namespace: str, secret: str, user_key: str, password_key: str) -> tuple[str, str]:
     view = probes.run.view
     if view.get("secrets", namespace, secret) is None:
-        raise Unavailable(f"no Secret {secret} in {namespace} to take the InfluxDB login from")
+        raise Unavailable(msg("MT003.no_secret", secret=secret, namespace=namespace))
     user = secret_text(view.secret_bytes(namespace, secret, user_key))
     password = secret_text(view.secret_bytes(namespace, secret, password_key))
     for key, value in ((user_key, user), (password_key, password)):
         if value is None:
-            raise Unavailable(f"Secret {secret} in {namespace} has no readable key {key}")
+            raise Unavailable(msg("MT003.no_key", secret=secret, namespace=namespace, key=key))
     return user or "", password or ""
 
 
