@@ -145,3 +145,24 @@ def test_usage_errors_are_japanese_in_a_japanese_run(pytester: pytest.Pytester, 
         assert not re.search(
             r"does not exist|unknown key|is not a directory|expected|must be", run.output()
         ), run.output()
+
+
+def test_the_notes_on_ignored_files_follow_the_language(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    variant = next(v for v in VARIANTS if v.name == "wl003-bootstrap")
+    snap = write_get_output(build(variant), tmp_path / "snap")
+    (snap / "odd.json").write_text('{"foo": 1}\n', encoding="utf-8")
+    (snap / "odd-list.json").write_text('{"kind": "PodList", "items": ["x", {"kind": "Widget"}]}\n')
+    japanese = run_snapshot(pytester, snap, "--lang", "ja")
+    ignored = "odd.json を無視しました: kind/apiVersion のないオブジェクトです: Kubernetes のオブジェクトではありません"
+    listed = "odd-list.json を無視しました: リストの 2 件の項目: チェックで読まない kind: Widget; kind なし: 1 件"
+    for note in (ignored, listed):
+        assert note in japanese.output(), japanese.output()
+        assert note in japanese.doc["notes"], japanese.doc["notes"]
+    assert not [n for n in japanese.doc["notes"] if "ignored" in n], japanese.doc["notes"]
+    english = run_snapshot(pytester, snap, "--lang", "en")
+    for note in (
+        "ignored odd.json: an object without kind/apiVersion: not a Kubernetes object",
+        "ignored odd-list.json: 2 item(s) of a list: kinds not read by the checks: Widget; 1 with no kind",
+    ):
+        assert note in english.output(), english.output()
+        assert note in english.doc["notes"], english.doc["notes"]
