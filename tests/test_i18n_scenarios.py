@@ -154,7 +154,9 @@ def test_the_notes_on_ignored_files_follow_the_language(pytester: pytest.Pyteste
     (snap / "odd-list.json").write_text('{"kind": "PodList", "items": ["x", {"kind": "Widget"}]}\n')
     japanese = run_snapshot(pytester, snap, "--lang", "ja")
     ignored = "odd.json を無視しました: kind/apiVersion のないオブジェクトです: Kubernetes のオブジェクトではありません"
-    listed = "odd-list.json を無視しました: リストの 2 件の項目: チェックで読まない kind: Widget; kind なし: 1 件"
+    listed = (
+        "odd-list.json を無視しました: リストの 2 件の項目: チェックで読まない kind: Widget; kind なし: 1 件"
+    )
     for note in (ignored, listed):
         assert note in japanese.output(), japanese.output()
         assert note in japanese.doc["notes"], japanese.doc["notes"]
@@ -166,3 +168,23 @@ def test_the_notes_on_ignored_files_follow_the_language(pytester: pytest.Pyteste
     ):
         assert note in english.output(), english.output()
         assert note in english.doc["notes"], english.doc["notes"]
+
+
+def test_the_notes_on_dropped_fields_keep_paths_and_follow_the_language() -> None:
+    from vantiq_health.i18n import render
+    from vantiq_health.view import shape
+
+    pod = {
+        "kind": "Pod",
+        "metadata": {"name": "a", "namespace": "prod"},
+        "spec": {"containers": [{"name": 5}]},
+    }
+    _, notes = shape.fit(pod, "pods.json")
+    assert notes == [
+        "Pod prod/a in pods.json: spec.containers[0].name is a number, not a string: field ignored"
+    ]
+    assert render(notes[0], "ja") == (
+        "pods.json の Pod prod/a: spec.containers[0].name が数値で、文字列ではありません: このフィールドは無視しました"
+    )
+    _, notes = shape.fit({"kind": "Pod", "metadata": {"name": "a"}}, "pods.json")
+    assert render(notes[0], "ja") == "pods.json の Pod a: metadata.namespace がありません: 無視しました"

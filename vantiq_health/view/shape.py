@@ -424,14 +424,18 @@ def fit(obj: Any, source: str, kind: str | None = None) -> tuple[dict[str, Any] 
         return None, [msg("common.view_bad_metadata", label=label, what=describe(meta))]
     name, namespace = meta.get("name"), meta.get("namespace")
     if not isinstance(name, str) or not name:
-        said = describe(name) if name else msg("common.view_missing")
-        return None, [msg("common.view_bad_meta_field", label=label, field="metadata.name", what=said)]
+        return None, [_bad_meta_field(label, "metadata.name", name if name else None)]
     info = BY_KIND.get(kind) if isinstance(kind, str) else None
     named = f"{namespace}/{name}" if isinstance(namespace, str) and namespace else name
     label = msg("common.view_label", what=f"{kind} {named}", source=source)
     if info and info.namespaced and (not isinstance(namespace, str) or not namespace):
-        said = describe(namespace) if namespace is not None else msg("common.view_missing")
-        return None, [msg("common.view_bad_meta_field", label=label, field="metadata.namespace", what=said)]
+        return None, [_bad_meta_field(label, "metadata.namespace", namespace)]
     notes = _Notes(label)
     _fit_struct(obj, _kind_spec(str(kind)), None, notes)
     return obj, notes.lines
+
+
+def _bad_meta_field(label: str, field: str, value: Any) -> str:
+    if value is None:
+        return msg("common.view_missing_meta_field", label=label, field=field)
+    return msg("common.view_bad_meta_field", label=label, field=field, what=describe(value))

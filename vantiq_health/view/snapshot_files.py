@@ -80,7 +80,9 @@ def _file_type(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "directory")):
         if test(mode):
             return msg(f"common.view_file_{name}")
-    return msg("common.view_file_device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "common.view_file_special")
+    return msg(
+        "common.view_file_device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "common.view_file_special"
+    )
 
 
 def read_bounded(fd: int, rel: Path, cap: int, head: int | None = None) -> bytes:
