@@ -145,3 +145,46 @@ def test_usage_errors_are_japanese_in_a_japanese_run(pytester: pytest.Pytester, 
         assert not re.search(
             r"does not exist|unknown key|is not a directory|expected|must be", run.output()
         ), run.output()
+
+
+def test_the_notes_on_ignored_files_follow_the_language(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    variant = next(v for v in VARIANTS if v.name == "wl003-bootstrap")
+    snap = write_get_output(build(variant), tmp_path / "snap")
+    (snap / "odd.json").write_text('{"foo": 1}\n', encoding="utf-8")
+    (snap / "odd-list.json").write_text('{"kind": "PodList", "items": ["x", {"kind": "Widget"}]}\n')
+    japanese = run_snapshot(pytester, snap, "--lang", "ja")
+    ignored = "odd.json を無視しました: kind/apiVersion のないオブジェクトです: Kubernetes のオブジェクトではありません"
+    listed = (
+        "odd-list.json を無視しました: リストの 2 件の項目: チェックで読まない kind: Widget; kind なし: 1 件"
+    )
+    for note in (ignored, listed):
+        assert note in japanese.output(), japanese.output()
+        assert note in japanese.doc["notes"], japanese.doc["notes"]
+    assert not [n for n in japanese.doc["notes"] if "ignored" in n], japanese.doc["notes"]
+    english = run_snapshot(pytester, snap, "--lang", "en")
+    for note in (
+        "ignored odd.json: an object without kind/apiVersion: not a Kubernetes object",
+        "ignored odd-list.json: 2 item(s) of a list: kinds not read by the checks: Widget; 1 with no kind",
+    ):
+        assert note in english.output(), english.output()
+        assert note in english.doc["notes"], english.doc["notes"]
+
+
+def test_the_notes_on_dropped_fields_keep_paths_and_follow_the_language() -> None:
+    from vantiq_health.i18n import render
+    from vantiq_health.view import shape
+
+    pod = {
+        "kind": "Pod",
+        "metadata": {"name": "a", "namespace": "prod"},
+        "spec": {"containers": [{"name": 5}]},
+    }
+    _, notes = shape.fit(pod, "pods.json")
+    assert notes == [
+        "Pod prod/a in pods.json: spec.containers[0].name is a number, not a string: field ignored"
+    ]
+    assert render(notes[0], "ja") == (
+        "pods.json の Pod prod/a: spec.containers[0].name が数値で、文字列ではありません: このフィールドは無視しました"
+    )
+    _, notes = shape.fit({"kind": "Pod", "metadata": {"name": "a"}}, "pods.json")
+    assert render(notes[0], "ja") == "pods.json の Pod a: metadata.namespace がありません: 無視しました"

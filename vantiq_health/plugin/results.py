@@ -15,7 +15,7 @@ import pytest
 from vantiq_health import __version__
 from vantiq_health.catalog import entry
 from vantiq_health.findings import SCHEMA_VERSION
-from vantiq_health.i18n import language
+from vantiq_health.i18n import language, render
 from vantiq_health.plugin.api import get_run
 from vantiq_health.plugin.outcomes import findings_of, unseen_of
 from vantiq_health.render import title
@@ -82,7 +82,7 @@ class Reporter:
             "source": describe(run),
             "namespaces": run.all_namespaces,
             # what the header said and what the view noted while the checks ran (retries, objects it dropped)
-            "notes": [scrub(n) for n in dict.fromkeys([*run.notes, *getattr(run.view, "notes", [])])],
+            "notes": [scrub(render(n)) for n in dict.fromkeys([*run.notes, *getattr(run.view, "notes", [])])],
             "results": sorted(self.results.values(), key=lambda r: r["nodeid"]),
         }
         gate = config.pluginmanager.get_plugin("vantiq-health-gate")

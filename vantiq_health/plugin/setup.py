@@ -262,7 +262,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     ]
     if run.namespace_note:
         lines.append(run.namespace_note)
-    lines.extend(run.notes)
+    lines.extend(i18n.render(n) for n in run.notes)  # the view's notes are Msgs: the run's language
     if config.getoption("numprocesses", None):
         lines.append(XDIST_NOTE)
     return lines

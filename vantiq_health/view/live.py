@@ -171,7 +171,7 @@ class LiveView(ClusterView):
             try:
                 self._server_time = (parsedate_to_datetime(date).astimezone(UTC), time.monotonic())
             except (TypeError, ValueError):
-                self.notes.append(f"the API server's Date header is not a date: {date[:40]!r}")
+                self.notes.append(msg("common.view_bad_date", date=repr(date[:40])))
 
     def _json_object(self, reply: Reply, what: str) -> dict[str, Any]:
         """/version's JSON, or a SetupError saying what answered instead."""
@@ -269,9 +269,8 @@ class LiveView(ClusterView):
             if self.retries_left <= 0:
                 return False
             self.retries_left -= 1
-            note = f"retried {what} after {wait:g} s: {why}"
-            if not self.retries_left:
-                note += " (the run's retries are used up: later failures are not retried)"
+            key = "common.view_retried" if self.retries_left else "common.view_retried_last"
+            note = msg(key, what=what, wait=f"{wait:g}", why=why)
             self.notes.append(note)
         log.warning(note)
         time.sleep(wait)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from vantiq_health.i18n import msg
 from vantiq_health.view.base import BY_KIND
 
 
@@ -212,32 +213,39 @@ _BY_KIND: dict[str, dict[str, Any]] = {
     },
     "Lease": {"spec": {"renewTime": Time, "holderIdentity": str}},
 }
-_TYPE_NAMES = {str: "a string", bool: "true/false", dict: "an object", list: "a list"}
+_TYPE_NAMES = {str: "string", bool: "bool", dict: "object", list: "list"}
+
+
+def _type_name(key: str) -> str:
+    return msg(f"common.view_type_{key}")
 
 
 def _said(spec: Any) -> str:
     if isinstance(spec, Num):
-        return f"a number from {spec.low} to {spec.high}"
+        return msg("common.view_type_number_range", low=spec.low, high=spec.high)
     if isinstance(spec, OneOf):
-        return " or ".join(_said(o) for o in spec.options)
+        return msg("common.view_type_either", options=[_said(o) for o in spec.options])
     if spec is Time:
-        return "an RFC 3339 time"
+        return _type_name("time")
     if spec is Scalar:
-        return "a string or number"
+        return _type_name("scalar")
     if isinstance(spec, list):
-        return "a list"
+        return _type_name("list")
     if isinstance(spec, Struct | MapOf | dict):
-        return "an object"
-    return _TYPE_NAMES.get(spec, str(spec))
+        return _type_name("object")
+    return _type_name(_TYPE_NAMES[spec]) if spec in _TYPE_NAMES else str(spec)
 
 
 def describe(value: Any) -> str:
     """What a value is, by its type only: the value itself may be a secret."""
     if isinstance(value, bool):
-        return "true/false"
+        return _type_name("bool")
     if isinstance(value, int | float):
-        return "a number"
-    return _TYPE_NAMES.get(type(value), "null" if value is None else type(value).__name__)
+        return _type_name("number")
+    if value is None:
+        return _type_name("null")
+    name = _TYPE_NAMES.get(type(value))
+    return _type_name(name) if name else type(value).__name__
 
 
 class _Notes:
@@ -247,7 +255,13 @@ class _Notes:
 
     def bad(self, path: _Path, value: Any, spec: Any) -> None:
         self.lines.append(
-            f"{self.label}: {_said_path(path)} is {describe(value)}, not {_said(spec)}: field ignored"
+            msg(
+                "common.view_field_ignored",
+                label=self.label,
+                path=_said_path(path),
+                what=describe(value),
+                expected=_said(spec),
+            )
         )
 
 
@@ -399,24 +413,29 @@ def fit(obj: Any, source: str, kind: str | None = None) -> tuple[dict[str, Any] 
     object's kind when the object does not say it (items of a typed List).
     """
     kind = kind or (obj.get("kind") if isinstance(obj, dict) else None)
-    label = f"{kind if isinstance(kind, str) else 'an object'} in {source}"
+    said_kind = kind if isinstance(kind, str) else msg("common.view_an_object")
+    label = msg("common.view_label", what=said_kind, source=source)
     if not isinstance(obj, dict):
-        return None, [f"{label} is {describe(obj)}, not an object: ignored"]
+        return None, [msg("common.view_not_object", label=label, what=describe(obj))]
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
-        said = "no metadata" if meta is None else f"metadata that is {describe(meta)}"
-        return None, [f"{label} has {said}: ignored"]
+        if meta is None:
+            return None, [msg("common.view_no_metadata", label=label)]
+        return None, [msg("common.view_bad_metadata", label=label, what=describe(meta))]
     name, namespace = meta.get("name"), meta.get("namespace")
     if not isinstance(name, str) or not name:
-        return None, [
-            f"{label}: metadata.name is {describe(name) if name else 'missing'}, not a string: ignored"
-        ]
+        return None, [_bad_meta_field(label, "metadata.name", name if name else None)]
     info = BY_KIND.get(kind) if isinstance(kind, str) else None
-    label = f"{kind} {namespace}/{name}" if isinstance(namespace, str) and namespace else f"{kind} {name}"
-    label += f" in {source}"
+    named = f"{namespace}/{name}" if isinstance(namespace, str) and namespace else name
+    label = msg("common.view_label", what=f"{kind} {named}", source=source)
     if info and info.namespaced and (not isinstance(namespace, str) or not namespace):
-        said = describe(namespace) if namespace is not None else "missing"
-        return None, [f"{label}: metadata.namespace is {said}, not a string: ignored"]
+        return None, [_bad_meta_field(label, "metadata.namespace", namespace)]
     notes = _Notes(label)
     _fit_struct(obj, _kind_spec(str(kind)), None, notes)
     return obj, notes.lines
+
+
+def _bad_meta_field(label: str, field: str, value: Any) -> str:
+    if value is None:
+        return msg("common.view_missing_meta_field", label=label, field=field)
+    return msg("common.view_bad_meta_field", label=label, field=field, what=describe(value))

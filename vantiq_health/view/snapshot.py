@@ -16,7 +16,7 @@ from typing import Any
 
 from vantiq_health import redact
 from vantiq_health.apis import Version
-from vantiq_health.i18n import msg
+from vantiq_health.i18n import msg, reason_of
 from vantiq_health.view import node_reads, shape
 from vantiq_health.view.base import BY_KIND, ClusterView, SetupError, Unavailable, kind_info, review_key
 from vantiq_health.view.snapshot_files import (
@@ -87,7 +87,7 @@ class SnapshotView(ClusterView):
             self.notes.append(line)
             return
         self._unshown += 1
-        more = f"... and {self._unshown} more notes on the snapshot's files"
+        more = msg("common.view_more_notes", n=self._unshown)
         if self._unshown == 1:
             self.notes.append(more)
         else:
@@ -97,7 +97,7 @@ class SnapshotView(ClusterView):
         rel = str(path.relative_to(self.root))
         if rel not in self.ignored:
             self.ignored.append(rel)
-        self.note(f"ignored {rel}: {why}")
+        self.note(msg("common.view_ignored", rel=rel, why=why))
 
     def _load_dir(self) -> None:
         if not self.root.is_dir():
@@ -118,13 +118,14 @@ class SnapshotView(ClusterView):
             raise SetupError(msg("common.snap_empty", root=str(self.root), why=self._why_empty()))
 
     def _why_empty(self) -> str:
-        return f" ({self.notes[0]}{'; ...' if len(self.notes) > 1 else ''})" if self.notes else ""
+        more = "; ..." if len(self.notes) > 1 else ""
+        return msg("common.view_why_empty", note=self.notes[0], more=more) if self.notes else ""
 
     def _merge_meta(self, meta: Any, path: Path) -> None:
         """Snapshots saved by several xdist workers hold one meta file each: merge them."""
         clean, bad = clean_meta(meta)
         if bad:
-            self._ignore(path, f"not understood: {', '.join(bad)}")
+            self._ignore(path, msg("common.view_meta_bad", fields=", ".join(bad)))
         merged = self.meta
         for key in ("listed", "namespaces", "served_group_versions"):
             merged[key] = merged.get(key, []) + [
@@ -141,9 +142,7 @@ class SnapshotView(ClusterView):
             for name in dirnames:  # os.walk does not descend into links: a link inside is walked anyway
                 linked = Path(dirpath) / name
                 if linked.is_symlink() and not Path(os.path.realpath(linked)).is_relative_to(self._real_root):
-                    self._ignore(
-                        linked, f"a symbolic link to {os.path.realpath(linked)}, outside the snapshot"
-                    )
+                    self._ignore(linked, msg("common.view_link_outside", target=os.path.realpath(linked)))
             found.extend(Path(dirpath) / n for n in names)
         return found
 
@@ -153,7 +152,7 @@ class SnapshotView(ClusterView):
         try:
             fd = open_regular(path, self._real_root, rel)
         except Skipped as exc:
-            self._ignore(path, str(exc))
+            self._ignore(path, reason_of(exc))
             return None
         data = read_bounded(fd, rel, self.max_file_bytes, head)
         if head is None:
@@ -221,7 +220,7 @@ class SnapshotView(ClusterView):
         elif records is not None:
             self._remembered.update(records)
         elif not isinstance(doc, dict):
-            self._ignore(path, f"a document that is {shape.describe(doc)}, not a Kubernetes object")
+            self._ignore(path, msg("common.view_bad_document", what=shape.describe(doc)))
         elif "serverVersion" in doc or ("gitVersion" in doc and "major" in doc):
             self._take_version(doc.get("serverVersion", doc), path)
         elif isinstance(doc.get("items"), list):
@@ -237,7 +236,7 @@ class SnapshotView(ClusterView):
         try:
             Version.parse(version if isinstance(version, dict) else "")
         except ValueError:
-            self._ignore(path, "a server version that does not say which (major, minor, gitVersion)")
+            self._ignore(path, msg("common.view_bad_version"))
             return
         self._version = version
 

@@ -60,27 +60,29 @@ def open_regular(path: Path, root: Path, rel: Path) -> int:
         if stat.S_ISLNK(st.st_mode):
             target = Path(os.path.realpath(path))
             if not target.is_relative_to(root):
-                raise Skipped(f"a symbolic link to {target}, outside the snapshot: refused")
+                raise Skipped(msg("common.view_skip_link", target=str(target)))
             st = os.stat(target)
     except OSError as exc:  # gone since the walk, or a link to nothing
-        raise Skipped(f"cannot find it: {exc.strerror or exc}") from None
+        raise Skipped(msg("common.view_skip_missing", error=exc.strerror or str(exc))) from None
     if not stat.S_ISREG(st.st_mode):
-        raise Skipped(f"not a regular file ({_file_type(st.st_mode)}): skipped")
+        raise Skipped(msg("common.view_skip_special", what=_file_type(st.st_mode)))
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:  # unreadable is not empty: the run cannot judge without it
         raise SetupError(msg("common.snap_unreadable", rel=rel, error=exc.strerror or str(exc))) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise Skipped("not a regular file: skipped")
+        raise Skipped(msg("common.view_skip_not_regular"))
     return fd
 
 
 def _file_type(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")):
+    for test, name in ((stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "directory")):
         if test(mode):
-            return name
-    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file"
+            return msg(f"common.view_file_{name}")
+    return msg(
+        "common.view_file_device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "common.view_file_special"
+    )
 
 
 def read_bounded(fd: int, rel: Path, cap: int, head: int | None = None) -> bytes:
@@ -318,25 +320,21 @@ def not_understood(doc: dict[Any, Any]) -> str:
     """Why an object that is no Kubernetes object the checks read is ignored."""
     go_keys = sorted(k for k in doc if k in _GO_STRUCT_KEYS)
     if go_keys:
-        return (
-            f"capitalised keys ({', '.join(go_keys)}): the Go-struct output of a very old kubectl, "
-            "not the API's JSON (capture with kubectl get -o json)"
-        )
+        return msg("common.view_go_struct", keys=", ".join(go_keys))
     kind = doc.get("kind")
     if isinstance(kind, str) and kind:
-        return f"kind {kind[:40]} is not read by the checks"
-    return "an object without kind/apiVersion: not a Kubernetes object"
+        return msg("common.view_kind_unread", kind=kind[:40])
+    return msg("common.view_no_kind")
 
 
 def unread_items(items: list[Any]) -> str:
     """Why some items of a list are ignored (one line for all of them)."""
     kinds = sorted({i["kind"][:40] for i in items if isinstance(i, dict) and isinstance(i.get("kind"), str)})
     odd = [i for i in items if not isinstance(i, dict) or not isinstance(i.get("kind"), str)]
-    parts = [
-        f"kinds not read by the checks: {', '.join(kinds[:6])}{', ...' if len(kinds) > 6 else ''}"
-    ] * bool(kinds)
+    shown = ", ".join(kinds[:6]) + (", ..." if len(kinds) > 6 else "")
+    parts = [msg("common.view_unread_kinds", kinds=shown)] * bool(kinds)
     if odd:
         go = any(isinstance(i, dict) and set(i) & _GO_STRUCT_KEYS for i in odd)
-        what = "capitalised Go-struct keys of a very old kubectl" if go else "no kind"
-        parts.append(f"{len(odd)} with {what}")
-    return f"{len(items)} item(s) of a list: " + "; ".join(parts)
+        what = msg("common.view_unread_go" if go else "common.view_unread_no_kind")
+        parts.append(msg("common.view_unread_odd", n=len(odd), what=what))
+    return msg("common.view_unread_items", n=len(items), parts=parts)
