@@ -25,6 +25,7 @@ from typing import Any
 
 from vantiq_health.i18n import msg
 from vantiq_health.view.base import Unavailable
+from vantiq_health.view.rest import Failure, Transport
 
 RUN_LABEL = "vantiq-health/run"
 NAME_LABEL = "app.kubernetes.io/name"
@@ -78,6 +79,7 @@ class ProbePods:
 
     def __init__(self, api: Any, namespace: str, image: str, timeout: float) -> None:
         self.api, self.namespace, self.image, self.timeout = api, namespace, image, timeout
+        self._http = Transport(api, timeout, timeout)
         self.run_id = secrets.token_hex(4)
         self._lock = threading.Lock()
         self._live: list[str] = []  # created (or being created), not yet deleted
@@ -89,29 +91,13 @@ class ProbePods:
     def _call(
         self, method: str, path: str, body: Any = None, query: list[tuple[str, Any]] | None = None
     ) -> tuple[int, bytes]:
-        headers = {"Accept": "application/json, */*"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        method, url, headers, data, _ = self.api.param_serialize(
-            method,
-            path,
-            query_params=query or [],
-            header_params=headers,
-            body=body,
-            auth_settings=["BearerToken"],
-        )
         try:
-            resp = self.api.call_api(
-                method, url, header_params=headers, body=data, _request_timeout=(self.timeout, self.timeout)
-            ).response
-        except Exception as exc:  # the client's own and urllib3's: the pod's fate is unknown
+            reply = self._http.request(method, path, query, body)
+        except Failure as exc:  # the pod's fate is unknown
             raise Unavailable(
                 msg("NET005.pod_call_failed", call=f"{method} {path}", error=str(exc))
             ) from None
-        try:
-            return int(resp.status), bytes(resp.data or b"")
-        finally:
-            resp.release_conn()
+        return reply.status, reply.body
 
     def _path(self, name: str = "") -> str:
         return f"/api/v1/namespaces/{self.namespace}/pods" + (f"/{name}" if name else "")

@@ -52,7 +52,8 @@ class Reply:
 
 
 class Transport:
-    """GETs (and the one POST kind, access reviews) with one deadline covering connect, headers and body."""
+    """Raw requests through the official client (no typed models), one deadline covering connect,
+    headers and body: the view's GETs, access reviews, and the probe pods' create/delete."""
 
     def __init__(self, api: ApiClient, connect_timeout: float, read_timeout: float) -> None:
         self.api = api
@@ -77,6 +78,21 @@ class Transport:
         """One POST of a JSON body: only SubjectAccessReviews, which the API server answers and stores not."""
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         return self._send("POST", path, None, headers, body, max_bytes)
+
+    def request(
+        self,
+        verb: str,
+        path: str,
+        query: list[tuple[str, Any]] | None = None,
+        body: dict[str, Any] | None = None,
+        *,
+        max_bytes: int = 1 << 24,
+    ) -> Reply:
+        """Any verb, a JSON body when given (probe pods: POST and DELETE of the run's own pods)."""
+        headers = {"Accept": "application/json, */*"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return self._send(verb, path, query, headers, body, max_bytes)
 
     def _send(
         self,
